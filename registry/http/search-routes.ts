@@ -1,0 +1,93 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { jsonpath, type JSONPathQuery } from "json-p3";
+import type { TokenTable } from "../../src/auth/roles.ts";
+import type { Directory } from "../directory.ts";
+import { fail } from "../errors.ts";
+import { queryForm, type SparqlIndex } from "../search/sparql-index.ts";
+import { principalOf, seesHouseholds } from "./access.ts";
+import { negotiate, requestMediaType } from "./media.ts";
+
+export interface SearchRoutesOptions {
+  directory: Directory;
+  tokens: TokenTable;
+  now: () => Date;
+  sparql: SparqlIndex | undefined;
+  maxResultBytes: number;
+}
+
+const MAX_QUERY_LENGTH = 4096;
+const MAX_DESCENDANT_SEGMENTS = 2;
+
+function queryParam(request: FastifyRequest): string {
+  const q = (request.query as Record<string, unknown>).query;
+  if (typeof q !== "string" || q.trim() === "") throw fail("QUERY_PARAMETER_INVALID", "the query parameter `query` is required", { parameter: "query" });
+  if (q.length > MAX_QUERY_LENGTH) throw fail("QUERY_PARAMETER_INVALID", `queries are limited to ${MAX_QUERY_LENGTH} characters`, { parameter: "query" });
+  return q;
+}
+
+/** Compiled JSONPath queries, most recent last (compiling costs more than many evaluations). */
+class CompiledCache {
+  private readonly map = new Map<string, JSONPathQuery>();
+  get(query: string): JSONPathQuery {
+    let compiled = this.map.get(query);
+    if (compiled) {
+      this.map.delete(query);
+    } else {
+      if ((query.match(/\.\./g) ?? []).length > MAX_DESCENDANT_SEGMENTS) throw fail("JSONPATH_INVALID", `at most ${MAX_DESCENDANT_SEGMENTS} descendant segments (..) per query`);
+      try {
+        compiled = jsonpath.compile(query);
+      } catch (e) {
+        throw fail("JSONPATH_INVALID", `${(e as Error).message}`);
+      }
+      if (this.map.size >= 200) this.map.delete(this.map.keys().next().value as string);
+    }
+    this.map.set(query, compiled);
+    return compiled;
+  }
+}
+
+/** JSONPath (RFC 9535) over the array of TDs, and SPARQL 1.1 over the TDs as RDF. */
+export function registerSearchRoutes(app: FastifyInstance, o: SearchRoutesOptions): void {
+  const compiled = new CompiledCache();
+  const tdsCache = new WeakMap<object, unknown[]>();
+
+  app.get("/search/jsonpath", async (request, reply) => {
+    const principal = principalOf(request, reply, o.tokens, o.now());
+    const query = compiled.get(queryParam(request));
+    const type = negotiate(request, ["application/json", "application/ld+json"]);
+    const view = o.directory.view(seesHouseholds(principal));
+    let tds = tdsCache.get(view);
+    if (!tds) {
+      tds = view.map((e) => e.td);
+      tdsCache.set(view, tds);
+    }
+    const body = JSON.stringify(query.query(tds as Parameters<JSONPathQuery["query"]>[0]).values());
+    if (body.length > o.maxResultBytes) throw fail("SEARCH_RESULT_TOO_LARGE", `the answer is larger than ${o.maxResultBytes} bytes; narrow the query`);
+    return reply.type(type).send(body);
+  });
+
+  const sparql = async (request: FastifyRequest, reply: FastifyReply, query: string) => {
+    const principal = principalOf(request, reply, o.tokens, o.now());
+    if (!o.sparql) throw fail("SPARQL_FORM_UNSUPPORTED", "SPARQL search is switched off in this directory");
+    const form = queryForm(query);
+    const graphForm = form === "CONSTRUCT" || form === "DESCRIBE";
+    const type = graphForm
+      ? negotiate(request, ["application/ld+json", "text/turtle", "application/n-triples", "application/json"])
+      : negotiate(request, ["application/json", "application/sparql-results+json", "text/csv", "text/tab-separated-values"]);
+    const format = type === "application/json" ? (graphForm ? "application/ld+json" : "application/sparql-results+json") : type;
+    const body = await o.sparql.query(query, format, seesHouseholds(principal));
+    return reply.type(type).send(body);
+  };
+
+  app.get("/search/sparql", async (request, reply) => sparql(request, reply, queryParam(request)));
+  app.post("/search/sparql", { bodyLimit: 64 * 1024 }, async (request, reply) => {
+    const type = requestMediaType(request);
+    const body = request.body;
+    let query: unknown;
+    if (type === "application/sparql-query") query = body;
+    else if (type === "application/x-www-form-urlencoded" && typeof body === "string") query = new URLSearchParams(body).get("query");
+    else throw fail("MEDIA_TYPE_UNSUPPORTED", "POST a query as application/sparql-query or as query=… in application/x-www-form-urlencoded");
+    if (typeof query !== "string" || query.trim() === "") throw fail("QUERY_PARAMETER_INVALID", "the SPARQL query is empty", { parameter: "query" });
+    return sparql(request, reply, query);
+  });
+}

