@@ -17,6 +17,8 @@ export interface GridPhysics {
   dampingPerUnit: number;
   /** Governor droop R of the conventional generation, per unit (0.05 = 5 %). 0 disables primary response. */
   governorDroopPerUnit: number;
+  /** Lag of the governors' primary response, s (default 1; 0 = instantaneous). */
+  governorTimeConstantSeconds?: number;
   /** Time constant of the slow secondary (AGC) control that brings the frequency back, s. 0 disables it. */
   secondaryControlSeconds: number;
   /** Nominal phase-to-neutral voltage, V. */

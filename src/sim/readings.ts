@@ -1,0 +1,102 @@
+import type { BatteryStateName, DeviceFault, DroopSettings } from "./battery.ts";
+import type { GridMeterChannels } from "./grid-meter.ts";
+
+/** GOOD: fresh; STALE: telemetry dropout, the values and timestamp are the last good ones; ERROR: device fault. */
+export type Quality = "GOOD" | "STALE" | "ERROR";
+
+export interface Stamped {
+  /** When these values were measured (for STALE: the last good reading), ms since epoch and ISO. */
+  timestampMs: number;
+  timestamp: string;
+  quality: Quality;
+}
+
+export interface MeterReading extends Stamped {
+  id: string;
+  region: string;
+  substation: string;
+  feeder: string;
+  phase: 1 | 2 | 3;
+  /** Net active power, W: positive = import (consumption), negative = export (rooftop PV surplus). */
+  activePowerW: number;
+  reactivePowerVar: number;
+  voltageV: number;
+  currentA: number;
+  energyImportWh: number;
+  energyExportWh: number;
+  hasRooftopPv: boolean;
+  fault: DeviceFault | null;
+}
+
+export interface GridMeterReading extends GridMeterChannels, Stamped {
+  fault: DeviceFault | null;
+}
+
+export interface BatteryReading extends Stamped {
+  id: string;
+  socPercent: number;
+  /** Positive = discharge, negative = charge, W. */
+  activePowerW: number;
+  targetPowerW: number;
+  /** Part of activePowerW that the embedded droop adds, W. */
+  droopPowerW: number;
+  maxDischargePowerW: number;
+  maxChargePowerW: number;
+  capacityWh: number;
+  state: BatteryStateName;
+  fault: DeviceFault | null;
+  droop: DroopSettings;
+}
+
+export interface DerReading extends Stamped {
+  id: string;
+  kind: "pv" | "wind";
+  activePowerW: number;
+  availablePowerW: number;
+  curtailmentLimitW: number | null;
+  ratedPowerW: number;
+  fault: DeviceFault | null;
+}
+
+export interface WeatherReading extends Stamped {
+  irradianceWm2: number;
+  windSpeedMs: number;
+  temperatureC: number;
+  cloudCover: number;
+  fault: DeviceFault | null;
+}
+
+export interface PhysicsState {
+  frequencyHz: number;
+  rocofHzPerS: number;
+  /** Conventional generation of the area (schedule + governor + secondary − tripped), W. */
+  generationW: number;
+  /** Load the conventional generation must serve: area background load + site import, W. */
+  loadW: number;
+  /** generationW − loadW, W. */
+  imbalanceW: number;
+  siteImportW: number;
+  inertiaSeconds: number;
+  dampingPerUnit: number;
+  injectedLoadStepW: number;
+  trippedGenerationW: number;
+  scheduledGenerationW: number;
+  governorW: number;
+  secondaryW: number;
+  backgroundLoadW: number;
+  meterNetW: number;
+  pvW: number;
+  windW: number;
+  batteryW: number;
+  /** Integrals since the start, Wh: the energy balance siteImport = meters + loadStep − pv − wind − battery. */
+  energyWh: {
+    siteImport: number;
+    meterNet: number;
+    pv: number;
+    wind: number;
+    battery: number;
+    loadStep: number;
+  };
+  time: string;
+  timeMs: number;
+}
