@@ -1,0 +1,50 @@
+import type {
+  CapabilityControlPoint,
+  CapabilityStatusEvent,
+  CycleResult,
+  Depot,
+  EffectiveCircuitCapacity,
+  ForecastSourceHealth,
+  Microgrid,
+  MicrogridNode,
+  NodeLimit,
+  OperatingEnvelope,
+} from "./types.ts";
+
+/** Authored state: what the storage port persists as one document (lowdb). */
+export interface AuthoredState {
+  microgrids: Microgrid[];
+  nodes: Record<string, MicrogridNode[]>;
+  node_limits: NodeLimit[];
+  control_points: CapabilityControlPoint[];
+  envelopes: OperatingEnvelope[];
+  depots: Depot[];
+  forecast_health: ForecastSourceHealth[];
+  /** Last projected effective feeder-circuit capacity per circuit (derived, kept for operator reads). */
+  circuit_capacity: EffectiveCircuitCapacity[];
+  /** Instant of the last scheduled lifecycle evaluation per microgrid. */
+  lifecycle_evaluated_at: Record<string, string>;
+}
+
+export function emptyState(): AuthoredState {
+  return { microgrids: [], nodes: {}, node_limits: [], control_points: [], envelopes: [], depots: [], forecast_health: [], circuit_capacity: [], lifecycle_evaluated_at: {} };
+}
+
+/** The append-only streams (D-017, D-025): each is its own audit concern. */
+export const STREAMS = ["domain", "capability_status", "envelope_lifecycle", "cycles"] as const;
+export type StreamName = (typeof STREAMS)[number];
+
+/** One appended record; `type` is an Event Dictionary name for the domain stream. */
+export interface StreamRecord {
+  stream: StreamName;
+  type: string;
+  microgrid_id: string | null;
+  at: string;
+  payload: Record<string, unknown>;
+}
+
+/** What a restart replays to rebuild projections. */
+export interface ReplayedStreams {
+  status_events: CapabilityStatusEvent[];
+  cycles: CycleResult[];
+}
