@@ -64,7 +64,6 @@ interface World {
   kinds: Map<string, DeviceKind>;
   swing: SwingState;
   rocofHzPerS: number;
-  flows: Flows;
   loadSteps: LoadStep[];
   trippedW: number;
   faults: Map<string, DeviceFault>;
@@ -186,7 +185,7 @@ export class GridSimulator {
   gridMeter(): GridMeterReading {
     const w = this.world();
     return this.withDropout("grid-meter", () => {
-      const f = w.flows;
+      const f = this.flowsAt(w, this.physicsMs);
       const vn = this.site.grid.nominalVoltageV;
       const voltage = (ph: 0 | 1 | 2): number => vn - (f.siteActiveW[ph] * GRID_SOURCE_R_OHM + f.siteReactiveVar[ph] * GRID_SOURCE_X_OHM) / vn;
       const fault = w.faults.get("grid-meter") ?? null;
@@ -261,7 +260,7 @@ export class GridSimulator {
 
   physics(): PhysicsState {
     const w = this.world();
-    const f = w.flows;
+    const f = this.flowsAt(w, this.physicsMs);
     const g = this.site.grid;
     const generationW = f.scheduledW + governorOutputW(g, w.swing) + w.swing.secondaryW - w.trippedW;
     const loadW = f.backgroundW + f.siteImportW;
@@ -474,18 +473,21 @@ export class GridSimulator {
 
   /**
    * Conventional generation is dispatched to the expected load: the area's background plus the
-   * site's uncontrolled import (meters − available PV − available wind) of the previous interval.
-   * Batteries, curtailment, injected steps and trips are not in the schedule: governor and AGC
-   * meet them, so they move the frequency.
+   * site's expected uncontrolled import (the meters' mean profile, minus the PV and wind available
+   * in the previous interval). The meters' random spread, batteries, curtailment, injected steps
+   * and trips are not in the schedule: governor and AGC meet them, so they move the frequency.
    */
   private scheduledW(w: World, k: number): number {
-    const m = w.fleet.aggregate(k - 1);
     const a = this.availability(w, k - 1);
     const sum = (xs: number[]): number => xs.reduce((s, x) => s + x, 0);
-    return this.backgroundW(k) + m.activeW[0] + m.activeW[1] + m.activeW[2] - sum(a.pv) - sum(a.wind);
+    return this.backgroundW(k) + w.fleet.expectedW(k) - sum(a.pv) - sum(a.wind);
   }
 
-  /** Site flows for the step starting at `b`, with the batteries' powers already set for it. */
+  /**
+   * Site flows for the step starting at `b`, with the batteries' powers already set for it.
+   * Reads call it for the step now under way, so the grid meter and the meters agree on the
+   * 15 s interval; it is a pure function of the state, so reading never changes the outcome.
+   */
   private flowsAt(w: World, b: number): Flows {
     const k = Math.floor(b / METER_INTERVAL_MS);
     const meters = w.fleet.aggregate(k);
@@ -534,7 +536,6 @@ export class GridSimulator {
     const inputs = { scheduledW: f.scheduledW, loadW: f.backgroundW + f.siteImportW, trippedW: w.trippedW };
     w.swing = swingStep(g, w.swing, inputs, DT_S);
     w.rocofHzPerS = swingDerivative(g, w.swing, inputs).x * f0;
-    w.flows = f;
     const h = DT_S / 3600;
     const e = w.energy;
     e.siteImport += f.siteImportW * h;
@@ -582,7 +583,6 @@ export class GridSimulator {
       kinds,
       swing: { x: 0, governorW: 0, secondaryW: 0 },
       rocofHzPerS: 0,
-      flows: undefined as unknown as Flows,
       loadSteps: [],
       trippedW: 0,
       faults: new Map<string, DeviceFault>(),
@@ -592,8 +592,8 @@ export class GridSimulator {
     });
     this.built = w;
     // Start in balance: the secondary control holds whatever the schedule misses at the start.
-    w.flows = this.flowsAt(w, this.startTimeMs);
-    w.swing.secondaryW = w.flows.backgroundW + w.flows.siteImportW - w.flows.scheduledW;
+    const f = this.flowsAt(w, this.startTimeMs);
+    w.swing.secondaryW = f.backgroundW + f.siteImportW - f.scheduledW;
     return w;
   }
 }

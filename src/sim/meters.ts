@@ -1,6 +1,6 @@
 import { listMeters, type MeterPlacement, type SiteFile } from "../site/site-file.ts";
 import { centered, uniform } from "./prng.ts";
-import { profileW, type ProfileKind } from "./load-profiles.ts";
+import { profileW, weekendness, type ProfileKind } from "./load-profiles.ts";
 import { localSolarTime } from "./solar.ts";
 
 /** Meters hold their power constant over fixed 15 s intervals (seed 000's AMI interval). */
@@ -19,7 +19,11 @@ const S_VNOISE = 19;
 const S_REG = 20;
 const SERVICE_RESISTANCE_OHM = 0.04;
 /** Interval-to-interval spread per family: households jump around, factories run steady. */
-const JITTER = [0.25, 0.1, 0.05] as const;
+const JITTER = [0.2, 0.08, 0.04] as const;
+const SPIKE_PROBABILITY = 0.04;
+const SPIKE_MIN_W = 300;
+const SPIKE_SPAN_W = 1700;
+const ROOFTOP_PV_DERATE = 0.85;
 
 /** What a meter's power depends on in one interval, shared by every meter. */
 export interface IntervalContext {
@@ -62,6 +66,10 @@ export class MeterFleet {
   private readonly regImportWh: Float64Array;
   private readonly regExportWh: Float64Array;
   private readonly contexts = new Map<number, IntervalContext>();
+  /** Σ scale per profile family and Σ rooftop PV peak: the expected fleet power in O(1). */
+  private readonly scaleSum: [number, number, number] = [0, 0, 0];
+  private readonly residentialCount: number;
+  private rooftopPeakSumW = 0;
   private readonly aggregates = new Map<number, MeterAggregate>();
 
   constructor(
@@ -81,6 +89,7 @@ export class MeterFleet {
     this.regUpToMs = new Float64Array(n).fill(startMs);
     this.regImportWh = new Float64Array(n);
     this.regExportWh = new Float64Array(n);
+    this.residentialCount = this.placements.filter((m) => m.profile === "residential").length;
     for (const m of this.placements) {
       const i = m.index;
       this.byId.set(m.id, i);
@@ -95,6 +104,8 @@ export class MeterFleet {
         this.pvPeakW[i] = code === 0 ? 3000 + 5000 * uniform(seed, S_PV_SIZE, i) : 8000 + 17000 * uniform(seed, S_PV_SIZE, i);
       }
       this.voltOffset[i] = 0.015 * centered(seed, S_VOLT, i);
+      this.scaleSum[code as 0 | 1 | 2] += this.scale[i]!;
+      this.rooftopPeakSumW += this.pvPeakW[i]!;
       // Meters in the field are not new: seeded register readings at the start.
       this.regImportWh[i] = Math.round(2_000_000 * uniform(seed, S_REG, i, 1) * (code + 1));
       this.regExportWh[i] = this.pvPeakW[i]! > 0 ? Math.round(1_500_000 * uniform(seed, S_REG, i, 2)) : 0;
@@ -132,8 +143,8 @@ export class MeterFleet {
     const code = this.profileCode[i]!;
     let loadW = c.profileW[code as 0 | 1 | 2] * this.scale[i]! * (1 + JITTER[code]! * centered(this.seed, S_JITTER, i, k));
     // Residential appliances (kettle, oven, EV plug-in) switch on for an interval now and then.
-    if (code === 0 && uniform(this.seed, S_SPIKE, i, k) < 0.06) loadW += 500 + 2500 * uniform(this.seed, S_SPIKE_SIZE, i, k);
-    const rooftopPvW = this.pvPeakW[i]! > 0 ? this.pvPeakW[i]! * Math.min(1, c.irradianceWm2 / 1000) * 0.85 : 0;
+    if (code === 0 && uniform(this.seed, S_SPIKE, i, k) < SPIKE_PROBABILITY) loadW += SPIKE_MIN_W + SPIKE_SPAN_W * uniform(this.seed, S_SPIKE_SIZE, i, k);
+    const rooftopPvW = this.pvPeakW[i]! > 0 ? this.pvPeakW[i]! * Math.min(1, c.irradianceWm2 / 1000) * ROOFTOP_PV_DERATE : 0;
     return {
       activePowerW: loadW - rooftopPvW,
       reactivePowerVar: loadW * this.tanPhi[i]!,
@@ -144,6 +155,14 @@ export class MeterFleet {
 
   voltage(i: number, k: number, activePowerW: number, nominalV: number): number {
     return nominalV * (1 + this.voltOffset[i]!) - (activePowerW * SERVICE_RESISTANCE_OHM) / nominalV + 0.4 * centered(this.seed, S_VNOISE, i, k);
+  }
+
+  /** Expected (mean) net power of all meters in interval k, W: what a dispatcher schedules for. */
+  expectedW(k: number): number {
+    const c = this.ctx(k);
+    const spikes = this.residentialCount * SPIKE_PROBABILITY * (SPIKE_MIN_W + SPIKE_SPAN_W / 2);
+    const rooftop = this.rooftopPeakSumW * Math.min(1, c.irradianceWm2 / 1000) * ROOFTOP_PV_DERATE;
+    return c.profileW[0] * this.scaleSum[0] + c.profileW[1] * this.scaleSum[1] + c.profileW[2] * this.scaleSum[2] + spikes - rooftop;
   }
 
   /** Import and export registers, Wh, at `timeMs` (never earlier than the previous call for this meter). */
@@ -204,8 +223,9 @@ export class MeterFleet {
 export function intervalContext(k: number, longitudeDeg: number, irradianceAt: (timeMs: number) => number): IntervalContext {
   const t = k * METER_INTERVAL_MS;
   const { hour, weekday } = localSolarTime(t, longitudeDeg);
+  const weekend = weekendness(hour, weekday);
   return {
-    profileW: [profileW("residential", hour, weekday), profileW("commercial", hour, weekday), profileW("industrial", hour, weekday)],
+    profileW: [profileW("residential", hour, weekend), profileW("commercial", hour, weekend), profileW("industrial", hour, weekend)],
     irradianceWm2: irradianceAt(t),
   };
 }
