@@ -90,10 +90,10 @@ export interface Running {
 }
 
 /** A real front door with the directory on 127.0.0.1, port 0, in a fresh data directory. */
-export async function startDirectory(options: Partial<DirectoryPartOptions> = {}): Promise<Running> {
+export async function startDirectory(options: Partial<DirectoryPartOptions> = {}, port = 0): Promise<Running> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "gt-tdd-"));
   const part = createDirectoryPart({ tokens: new TokenTable(Object.values(TOKENS)), ...options, dataDir });
-  const door = new FrontDoor({ host: "127.0.0.1", port: 0, parts: [part] });
+  const door = new FrontDoor({ host: "127.0.0.1", port, parts: [part] });
   const url = await door.start();
   return {
     url,
