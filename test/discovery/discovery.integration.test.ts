@@ -36,7 +36,7 @@ describe("Discovery client", () => {
     await put(dir.url, batteryTd(2, "south", 100_000));
     const client = new Discovery({ baseUrl: dir.url });
     expect(await client.jsonpath("$[?@['gt:region']=='south'].id")).toEqual(["urn:gridthings:bess:2"]);
-    const r = (await client.sparql("PREFIX gt: <https://gridthings.dev/ns#> SELECT ?t WHERE { ?t gt:region 'north' }")) as { results: { bindings: Array<{ t: { value: string } }> } };
+    const r = (await client.sparql("PREFIX gt: <https://gridthings.dev/ns#> SELECT ?t WHERE { ?t gt:region 'north' }")) as unknown as { results: { bindings: Array<{ t: { value: string } }> } };
     expect(r.results.bindings.map((b) => b.t.value)).toEqual(["urn:gridthings:bess:1"]);
     await expect(client.jsonpath("$[?")).rejects.toMatchObject({ code: "DIRECTORY_REFUSED", details: { httpStatus: 400 } });
     expect((await client.directoryDescription())["@type"]).toBe("ThingDirectory");
