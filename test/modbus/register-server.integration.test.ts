@@ -119,7 +119,7 @@ describe("ModbusRegisterServer with the plain modbus-serial client", () => {
     expect(decodeRegister(findRegister(bess, "SunSpecId"), data)).toBe(0x53756e53);
     expect(Buffer.from(data.flatMap((w: number) => [w >> 8, w & 0xff])).subarray(0, 4).toString("latin1")).toBe("SunS");
     expect(data[2]).toBe(802);
-    const soc = await client.readHoldingRegisters(40004, 1);
+    const soc = await client.readHoldingRegisters(40004, 2);
     expect(decodeRegister(findRegister(bess, "StateOfCharge"), soc.data)).toBeCloseTo(70.5, 6);
   });
 
