@@ -32,8 +32,6 @@ interface Plant<S> {
   spec: S;
   factor: number;
   limitW: number | null;
-  powerW: number;
-  availableW: number;
 }
 
 interface Flows {
@@ -225,13 +223,13 @@ export class GridSimulator {
   pv(id: string): DerReading {
     const p = this.world().pv.get(id);
     if (p === undefined) throw this.unknownOrWrongKind(id, "pv");
-    return this.withDropout(id, () => this.derReading(id, "pv", p, p.spec.peakW));
+    return this.withDropout(id, () => this.derReading(id, "pv", p, p.spec.peakW, [...this.world().pv.keys()].indexOf(id)));
   }
 
   wind(id: string): DerReading {
     const p = this.world().wind.get(id);
     if (p === undefined) throw this.unknownOrWrongKind(id, "wind");
-    return this.withDropout(id, () => this.derReading(id, "wind", p, p.spec.ratedW));
+    return this.withDropout(id, () => this.derReading(id, "wind", p, p.spec.ratedW, [...this.world().wind.keys()].indexOf(id)));
   }
 
   weather(): WeatherReading {
@@ -412,15 +410,19 @@ export class GridSimulator {
     return { timestampMs: this.nowMs, timestamp: new Date(this.nowMs).toISOString(), quality };
   }
 
-  private derReading(id: string, kind: "pv" | "wind", p: Plant<unknown>, ratedPowerW: number): DerReading {
+  /** A plant's output in the step under way (the same numbers the physics uses for that step). */
+  private derReading(id: string, kind: "pv" | "wind", p: Plant<unknown>, ratedPowerW: number, index: number): DerReading {
+    const w = this.world();
+    const availablePowerW = this.availability(w, Math.floor(this.physicsMs / METER_INTERVAL_MS))[kind][index]!;
+    const fault = w.faults.get(id) ?? null;
     return {
       id,
       kind,
-      activePowerW: p.powerW,
-      availablePowerW: p.availableW,
+      activePowerW: fault !== null ? 0 : curtailed(availablePowerW, p.limitW),
+      availablePowerW,
       curtailmentLimitW: p.limitW,
       ratedPowerW,
-      fault: this.world().faults.get(id) ?? null,
+      fault,
       ...this.stamp("GOOD"),
     };
   }
@@ -486,7 +488,8 @@ export class GridSimulator {
   /**
    * Site flows for the step starting at `b`, with the batteries' powers already set for it.
    * Reads call it for the step now under way, so the grid meter and the meters agree on the
-   * 15 s interval; it is a pure function of the state, so reading never changes the outcome.
+   * 15 s interval; it is a pure function of the state (it changes nothing), so reading never
+   * changes the outcome.
    */
   private flowsAt(w: World, b: number): Flows {
     const k = Math.floor(b / METER_INTERVAL_MS);
@@ -495,16 +498,14 @@ export class GridSimulator {
     let pvW = 0;
     let i = 0;
     for (const [id, p] of w.pv) {
-      p.availableW = avail.pv[i++]!;
-      p.powerW = w.faults.has(id) ? 0 : curtailed(p.availableW, p.limitW);
-      pvW += p.powerW;
+      const availableW = avail.pv[i++]!;
+      if (!w.faults.has(id)) pvW += curtailed(availableW, p.limitW);
     }
     let windW = 0;
     i = 0;
     for (const [id, p] of w.wind) {
-      p.availableW = avail.wind[i++]!;
-      p.powerW = w.faults.has(id) ? 0 : curtailed(p.availableW, p.limitW);
-      windW += p.powerW;
+      const availableW = avail.wind[i++]!;
+      if (!w.faults.has(id)) windW += curtailed(availableW, p.limitW);
     }
     let batteryW = 0;
     for (const u of w.batteries.values()) batteryW += u.powerW;
@@ -567,12 +568,12 @@ export class GridSimulator {
     for (const id of batteries.keys()) kinds.set(id, "battery");
     const pv = new Map<string, Plant<PvSpec>>();
     site.pv.forEach((spec, i) => {
-      pv.set(spec.id, { spec, factor: 0.9 + 0.08 * uniform(this.seed, S_PLANT, 1, i), limitW: null, powerW: 0, availableW: 0 });
+      pv.set(spec.id, { spec, factor: 0.9 + 0.08 * uniform(this.seed, S_PLANT, 1, i), limitW: null });
       kinds.set(spec.id, "pv");
     });
     const wind = new Map<string, Plant<WindSpec>>();
     site.wind.forEach((spec, i) => {
-      wind.set(spec.id, { spec, factor: 0.9 + 0.2 * uniform(this.seed, S_PLANT, 2, i), limitW: null, powerW: 0, availableW: 0 });
+      wind.set(spec.id, { spec, factor: 0.9 + 0.2 * uniform(this.seed, S_PLANT, 2, i), limitW: null });
       kinds.set(spec.id, "wind");
     });
     const w: World = Object.assign(partial, {

@@ -89,4 +89,29 @@ describe("determinism", () => {
     b.advanceTo(b.time() + 40 * 13_700);
     expect(a.meter(id)).toEqual(b.meter(id));
   });
+  it("reading devices between steps changes nothing (reads are pure)", () => {
+    const reader = new GridSimulator(demoSite(), { startTimeMs: NOON_MS });
+    const quiet = new GridSimulator(demoSite(), { startTimeMs: NOON_MS });
+    for (const s of [reader, quiet]) {
+      s.setBatteryTarget("bess-south-1", 50_000);
+      s.setCurtailment("wind-south-1", 10_000);
+    }
+    for (let i = 0; i < 300; i++) {
+      reader.advanceTo(reader.time() + 700);
+      reader.physics();
+      reader.gridMeter();
+      reader.pv("pv-north-1");
+      reader.wind("wind-south-1");
+      reader.battery("bess-south-1");
+      reader.weather();
+      reader.weatherForecast(1, 15);
+      reader.meter(reader.meterIds()[i % 240]!);
+    }
+    quiet.advanceTo(reader.time());
+    expect(quiet.physics()).toEqual(reader.physics());
+    expect(quiet.gridMeter()).toEqual(reader.gridMeter());
+    expect(quiet.pv("pv-north-1")).toEqual(reader.pv("pv-north-1"));
+    expect(quiet.wind("wind-south-1")).toEqual(reader.wind("wind-south-1"));
+    for (const id of quiet.meterIds()) expect(quiet.meter(id)).toEqual(reader.meter(id));
+  });
 });
