@@ -63,6 +63,23 @@ export function deepMerge(base: Json, overlay: Json): Json {
   return out;
 }
 
+/** `@context` of an extended model and its child: string entries once, prefix maps merged. */
+export function mergeContexts(a: Json | undefined, b: Json | undefined): Json | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const entries = [...(Array.isArray(a) ? a : [a]), ...(Array.isArray(b) ? b : [b])];
+  const strings: string[] = [];
+  const terms: JsonObject = {};
+  for (const entry of entries) {
+    if (typeof entry === "string") {
+      if (!strings.includes(entry)) strings.push(entry);
+    } else if (isObject(entry)) {
+      Object.assign(terms, entry);
+    }
+  }
+  return Object.keys(terms).length > 0 ? [...strings, terms] : strings.length === 1 ? (strings[0] as string) : strings;
+}
+
 class Resolver {
   private readonly stack: string[] = [];
 
@@ -97,7 +114,9 @@ class Resolver {
     }
     const body = this.refs(doc, path) as JsonObject;
     delete body.links;
+    const context = mergeContexts(result["@context"], body["@context"]);
     result = deepMerge(result, body) as JsonObject;
+    if (context !== undefined) result["@context"] = context;
     const inherited = Array.isArray(result.links) ? result.links : [];
     const allLinks = [...inherited, ...ownLinks];
     if (allLinks.length > 0) result.links = allLinks;

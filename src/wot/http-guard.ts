@@ -11,6 +11,9 @@ import { logger } from "../log/logger.ts";
 import { WOT_ERRORS, type WotErrorCode } from "./errors.ts";
 import { pathSegments, type HostedThingRegistry } from "./hosted-thing.ts";
 import { fromWireMessage } from "./wire-error.ts";
+import { readFile } from "node:fs/promises";
+import { join, normalize } from "node:path";
+import { MODELS_DIR } from "../tm/model-files.ts";
 
 const log = logger("wot.http");
 
@@ -69,11 +72,27 @@ function interceptErrors(req: IncomingMessage, res: ServerResponse): void {
   };
 }
 
+/** The Thing Models the TDs link to (`rel: "type"`), served from tds/models. */
+async function serveModel(url: string, method: string, res: ServerResponse): Promise<void> {
+  const relative = normalize(pathSegments(url).slice(1).join("/"));
+  if (relative.startsWith("..") || !relative.endsWith(".tm.json")) {
+    return send(res, coded("NOT_FOUND", `no Thing Model at ${url}`, url));
+  }
+  try {
+    const text = await readFile(join(MODELS_DIR, relative));
+    res.writeHead(200, { "Content-Type": "application/tm+json", "Content-Length": text.length, "Access-Control-Allow-Origin": "*" });
+    res.end(method === "HEAD" ? undefined : text);
+  } catch {
+    send(res, coded("NOT_FOUND", `no Thing Model at ${url}`, url));
+  }
+}
+
 export function createHttpGuard(options: HttpGuardOptions) {
   return async (req: IncomingMessage, res: ServerResponse, next: () => void): Promise<void> => {
     const url = req.url ?? "/";
     const method = req.method ?? "GET";
     const [thingName, kind, affordance, ...rest] = pathSegments(url);
+    if (thingName === "models" && (method === "GET" || method === "HEAD")) return serveModel(url, method, res);
     const info = thingName ? options.registry.get(thingName) : undefined;
 
     if (info && !info.protocols.has("http")) {

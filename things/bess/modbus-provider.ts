@@ -1,0 +1,79 @@
+/**
+ * The battery's SunSpec-style Modbus registers (tds/register-maps/bess-sunspec.map.json) served
+ * from the simulator. Writes go through the same simulator calls as the HTTP affordances.
+ */
+import type { GridSimulator } from "../../src/sim/index.ts";
+import type { BatterySpec } from "../../src/site/site-file.ts";
+import type { RegisterMap } from "../../src/modbus/register-map.ts";
+import type { RegisterProvider } from "../../src/modbus/register-server.ts";
+import { modbusError } from "../../src/modbus/errors.ts";
+
+/** SunSpec model 802 `State` values. */
+const STATE = { CONNECTED: 3, STANDBY: 4, SOC_PROTECTION: 5, FAULT: 99 } as const;
+/** Evt1-style bitfield: bit 0 a non-critical fault, bit 1 a critical one. */
+const FAULT_BITS = { NON_CRITICAL: 1, CRITICAL: 2 } as const;
+
+export function batteryModbusProvider(sim: GridSimulator, spec: BatterySpec, map: RegisterMap): RegisterProvider {
+  const read = () => sim.battery(spec.id);
+  return {
+    map,
+    available: () => read().quality !== "STALE",
+    read(name) {
+      const r = read();
+      switch (name) {
+        case "StateOfCharge":
+          return r.socPercent;
+        case "ActivePower":
+          return r.activePowerW;
+        case "MaxDischargePower":
+          return r.maxDischargePowerW;
+        case "MaxChargePower":
+          return r.maxChargePowerW;
+        case "EnergyCapacity":
+          return r.capacityWh;
+        case "OperatingState":
+          if (r.state === "fault") return STATE.FAULT;
+          if (r.state === "standby") return STATE.STANDBY;
+          if (r.socPercent <= spec.minSocPercent || r.socPercent >= spec.maxSocPercent) return STATE.SOC_PROTECTION;
+          return STATE.CONNECTED;
+        case "FaultCode":
+          return r.fault === null ? 0 : r.fault.critical ? FAULT_BITS.CRITICAL : FAULT_BITS.NON_CRITICAL;
+        case "Timestamp":
+          return Math.floor(r.timestampMs / 1000);
+        case "ActivePowerSetpoint":
+          return r.targetPowerW / 1000;
+        case "DroopEnabled":
+          return r.droop.enabled ? 1 : 0;
+        case "DroopDeadband":
+          return r.droop.deadbandHz;
+        case "DroopPercent":
+          return r.droop.droopPercent;
+        default:
+          throw modbusError("MODBUS_REGISTER_UNKNOWN", `${spec.id} has no register ${name}`);
+      }
+    },
+    write(name, value) {
+      switch (name) {
+        case "ActivePowerSetpoint": {
+          const watts = value * 1000;
+          if (watts > spec.maxDischargeW || watts < -spec.maxChargeW) {
+            throw modbusError("MODBUS_VALUE_OUT_OF_RANGE", `${spec.id} setpoint ${value} kW outside [${-spec.maxChargeW / 1000}, ${spec.maxDischargeW / 1000}]`);
+          }
+          sim.setBatteryTarget(spec.id, watts);
+          return;
+        }
+        case "DroopEnabled":
+          sim.setBatteryDroop(spec.id, { enabled: value === 1 });
+          return;
+        case "DroopDeadband":
+          sim.setBatteryDroop(spec.id, { deadbandHz: value });
+          return;
+        case "DroopPercent":
+          sim.setBatteryDroop(spec.id, { droopPercent: value });
+          return;
+        default:
+          throw modbusError("MODBUS_REGISTER_READ_ONLY", `${spec.id} register ${name} is read-only`);
+      }
+    },
+  };
+}
