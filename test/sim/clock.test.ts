@@ -42,4 +42,18 @@ describe("clock", () => {
     sim.advanceTo(NOON_MS + 100);
     expect(sim.battery("bess-north-1").activePowerW).toBe(5_000);
   });
+  it("lists the site's devices and their kinds", () => {
+    const sim = new GridSimulator(demoSite(), { startTimeMs: NOON_MS });
+    expect(sim.meterIds()).toHaveLength(240);
+    expect(sim.meterIds()[0]).toBe("meter-f-n1a-0001");
+    expect(sim.batteryIds()).toEqual(["bess-north-1", "bess-north-2", "bess-south-1"]);
+    expect(sim.pvIds()).toEqual(["pv-north-1", "pv-south-1"]);
+    expect(sim.windIds()).toEqual(["wind-south-1"]);
+    expect(sim.kindOf("grid-meter")).toBe("grid-meter");
+    expect(sim.kindOf("weather")).toBe("weather");
+    expect(sim.kindOf("bess-north-2")).toBe("battery");
+    expect(sim.kindOf("meter-f-s1c-0030")).toBe("meter");
+    expect(sim.kindOf("nope")).toBeUndefined();
+    expect(sim.meter("meter-f-n1a-0002").phase).toBe(2);
+  });
 });

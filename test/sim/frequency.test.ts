@@ -112,4 +112,14 @@ describe("frequency (swing equation, demo grid numbers)", () => {
     expect(b.targetPowerW).toBe(0);
     expect(withDroop.last).toBeGreaterThan(without.last);
   });
+  it("clearLoadSteps ends open-ended steps from now", () => {
+    const sim = new GridSimulator(demoSite(), { startTimeMs: NIGHT_MS });
+    sim.injectLoadStep(70_000);
+    sim.injectLoadStep(-20_000);
+    run(sim, 1);
+    expect(sim.physics().injectedLoadStepW).toBe(50_000);
+    sim.clearLoadSteps();
+    run(sim, 1);
+    expect(sim.physics().injectedLoadStepW).toBe(0);
+  });
 });
