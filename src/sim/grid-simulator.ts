@@ -97,7 +97,8 @@ export class GridSimulator {
     if (typeof start !== "number" || !Number.isFinite(start)) {
       throw simError("SIM_INVALID_START_TIME", `start time ${String(options.startTimeMs ?? site.startTime)} is not a valid instant`);
     }
-    this.startTimeMs = Math.round(start);
+    // On the 100 ms grid, so every 15 s interval boundary is also a physics step boundary.
+    this.startTimeMs = Math.round(start / PHYSICS_STEP_MS) * PHYSICS_STEP_MS;
     this.nowMs = this.startTimeMs;
     this.physicsMs = this.startTimeMs;
   }

@@ -56,4 +56,8 @@ describe("clock", () => {
     expect(sim.kindOf("nope")).toBeUndefined();
     expect(sim.meter("meter-f-n1a-0002").phase).toBe(2);
   });
+  it("rounds the start instant to the 100 ms physics grid", () => {
+    expect(new GridSimulator(demoSite(), { startTimeMs: NOON_MS + 1234 }).startTimeMs).toBe(NOON_MS + 1200);
+    expect(new GridSimulator(demoSite(), { startTimeMs: NOON_MS + 1250 }).time()).toBe(NOON_MS + 1300);
+  });
 });
