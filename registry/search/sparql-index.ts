@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { logger } from "../../src/log/logger.ts";
 import type { Change, Entry } from "../directory.ts";
 import { fail } from "../errors.ts";
-import { graphIri, tdToNQuads } from "./td-to-nquads.ts";
+import type { WorkerMessage } from "./sparql-worker.ts";
 
 const log = logger("registry.sparql");
 
@@ -41,7 +41,6 @@ export class SparqlIndex {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextQid = 1;
-  private blankSeq = 0;
   private snapshot: () => readonly Entry[] = () => [];
   private stopped = false;
 
@@ -54,7 +53,7 @@ export class SparqlIndex {
   }
 
   onChange = (change: Change): void => {
-    if (change.type === "thing_deleted") this.post({ op: "drop", graph: graphIri(change.previous.id) });
+    if (change.type === "thing_deleted") this.post({ op: "drop", id: change.previous.id });
     else this.load(change.entry);
   };
 
@@ -89,17 +88,18 @@ export class SparqlIndex {
   }
 
   private load(entry: Entry): void {
-    this.post({ op: "load", graph: graphIri(entry.id), household: entry.household, nquads: tdToNQuads(entry.td, `t${this.blankSeq++}`) });
+    this.post({ op: "load", id: entry.id, json: entry.json, household: entry.household });
   }
 
-  private post(message: object): void {
+  private post(message: WorkerMessage): void {
     this.worker?.postMessage(message);
   }
 
   private spawn(entries: readonly Entry[]): void {
-    const worker = new Worker(new URL("./sparql-worker.mjs", import.meta.url));
+    const worker = new Worker(new URL("./sparql-worker-boot.mjs", import.meta.url));
     worker.unref();
     worker.on("message", (m: { qid: number; ok: boolean; body?: string; message?: string }) => {
+      if (m.qid === -1) return void log.warn({ reason: m.message }, "a TD could not be indexed for SPARQL");
       const p = this.pending.get(m.qid);
       if (!p) return;
       this.pending.delete(m.qid);

@@ -70,6 +70,8 @@ describe.skipIf(!available)("directory browser (headless Chromium)", () => {
     await expect.poll(() => items.count()).toBe(2);
     await page.locator('#things li[data-id="urn:gridthings:bess:1"]').click();
     await row.waitFor();
+    await row.locator("button[data-read]").click();
+    await expect.poll(() => row.locator(".value").textContent()).toBe("42.5");
     await page.screenshot({ path: join(process.env.GRIDTHINGS_SCREENSHOT_DIR ?? tmpdir(), "directory-browser.png") });
     await page.close();
   });

@@ -1,0 +1,91 @@
+// Directory benchmark: registers N generated ~10 KB TDs over HTTP into a directory running in its
+// own process, then measures reads, listing, JSONPath and SPARQL. Usage:
+//   node --import tsx bench/directory/run.ts [sizes=10000,100000] [--no-sparql-above=N]
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { generateTd } from "./generate-td.ts";
+
+const TOKEN = "bench-token-0123456789";
+const args = process.argv.slice(2);
+const sizes = (args.find((a) => !a.startsWith("--")) ?? "10000,100000").split(",").map(Number);
+const sparqlLimit = Number(args.find((a) => a.startsWith("--no-sparql-above="))?.split("=")[1] ?? Infinity);
+
+const ENSEMBLE_JSONPATH = "$[?@['gt:region']=='north' && @['gt:maxDischargePowerW'] > 50000].id";
+const TITLE_JSONPATH = "$[?@.title=='BESS 4242'].id";
+const ENSEMBLE_SPARQL = `PREFIX s4ener: <https://saref.etsi.org/saref4ener/> PREFIX gt: <https://gridthings.dev/ns#>
+SELECT ?thing WHERE { ?thing a s4ener:Battery ; gt:region "north" ; gt:maxDischargePowerW ?p . FILTER(?p > 50000) }`;
+const ONE_SPARQL = `PREFIX td: <https://www.w3.org/2019/wot/td#> SELECT ?t WHERE { ?t td:title "BESS 4242" }`;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+async function timed(times: number, fn: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+  const samples: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t = performance.now();
+    await fn(i);
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+async function ok(r: Response): Promise<string> {
+  const body = await r.text();
+  if (!r.ok) throw new Error(`${r.status} ${body.slice(0, 200)}`);
+  return body;
+}
+const rssMb = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024);
+const fmt = (x: { p50: number; p99: number }) => `p50 ${x.p50.toFixed(2)} ms, p99 ${x.p99.toFixed(2)} ms`;
+
+for (const size of sizes) {
+  const dataDir = mkdtempSync(join(tmpdir(), "gt-bench-dir-"));
+  const sparql = size <= sparqlLimit;
+  const server = spawn(process.execPath, ["--max-old-space-size=16384", "--import", "tsx", join(import.meta.dirname, "server.ts"), dataDir, String(sparql)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, GRIDTHINGS_LOG_LEVEL: "warn" } });
+  const url = await new Promise<string>((resolve) => createInterface({ input: server.stdout! }).once("line", resolve));
+  try {
+    const tds = Array.from({ length: size }, (_, i) => JSON.stringify(generateTd(i)));
+    const avgKb = tds.reduce((s, t) => s + t.length, 0) / size / 1024;
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < size) {
+          const i = next++;
+          await ok(await fetch(`${url}/things/${JSON.parse(tds[i] as string).id as string}`, { method: "PUT", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/td+json" }, body: tds[i] }));
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const ids = tds.map((t) => JSON.parse(t).id as string);
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    await ok(await fetch(`${url}/search/jsonpath?query=${encodeURIComponent(ENSEMBLE_JSONPATH)}`, { headers: auth }));
+    if (sparql) await ok(await fetch(`${url}/search/sparql?query=${encodeURIComponent(ENSEMBLE_SPARQL)}`, { headers: auth }));
+    const get = await timed(500, (i) => fetch(`${url}/things/${ids[(i * 7919) % size]}`, { headers: auth }).then(ok));
+    const list = await timed(200, (i) => fetch(`${url}/things?limit=100&offset=${(i * 104729) % size}`, { headers: auth }).then(ok));
+    const jp = await timed(50, () => fetch(`${url}/search/jsonpath?query=${encodeURIComponent(ENSEMBLE_JSONPATH)}`, { headers: auth }).then(ok));
+    const jpTitle = await timed(50, () => fetch(`${url}/search/jsonpath?query=${encodeURIComponent(TITLE_JSONPATH)}`, { headers: auth }).then(ok));
+    const jpCount = (JSON.parse(await ok(await fetch(`${url}/search/jsonpath?query=${encodeURIComponent(ENSEMBLE_JSONPATH)}`, { headers: auth }))) as unknown[]).length;
+    const lines = [
+      `## ${size.toLocaleString("en")} TDs (average ${avgKb.toFixed(1)} KB)`,
+      `registration (PUT, durable, 64 concurrent): ${(size / seconds).toFixed(0)} TDs/s (${seconds.toFixed(1)} s)`,
+      `GET /things/{id}: ${fmt(get)}`,
+      `GET /things?limit=100&offset=…: ${fmt(list)}`,
+      `JSONPath ensemble (${jpCount} hits): ${fmt(jp)}`,
+      `JSONPath title lookup: ${fmt(jpTitle)}`,
+    ];
+    if (sparql) {
+      const sp = await timed(50, () => fetch(`${url}/search/sparql?query=${encodeURIComponent(ENSEMBLE_SPARQL)}`, { headers: auth }).then(ok));
+      const spOne = await timed(50, () => fetch(`${url}/search/sparql?query=${encodeURIComponent(ONE_SPARQL)}`, { headers: auth }).then(ok));
+      lines.push(`SPARQL ensemble: ${fmt(sp)}`, `SPARQL title lookup: ${fmt(spOne)}`);
+    } else lines.push("SPARQL: index switched off at this size (--no-sparql-above)");
+    lines.push(`directory process RSS: ${rssMb(server.pid as number)} MB`);
+    process.stdout.write(`${lines.join("\n")}\n\n`);
+  } finally {
+    server.kill("SIGTERM");
+    await new Promise((resolve) => server.once("exit", resolve));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
