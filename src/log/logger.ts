@@ -5,9 +5,10 @@ export type { Logger };
 /**
  * The one logger of the project. Every part asks for a child with its namespace
  * (`logger("things.bess")`), so a line always says where it came from.
- * Level: GRIDTHINGS_LOG_LEVEL (default "info"; "silent" under vitest unless set).
+ * Level: GRIDTHINGS_LOG_LEVEL (default "warn", so the terminal shows what the CLI prints; "silent"
+ * under vitest unless set). Lines are JSON on stdout: pipe to a log shipper or `jq`.
  */
-const level = process.env.GRIDTHINGS_LOG_LEVEL ?? (process.env.VITEST ? "silent" : "info");
+const level = process.env.GRIDTHINGS_LOG_LEVEL ?? (process.env.VITEST ? "silent" : "warn");
 
 const root: Logger = pino({
   name: "gridthings",

@@ -10,6 +10,7 @@ import type { TokenTable } from "../auth/roles.ts";
 import { logger } from "../log/logger.ts";
 import { ThingHost } from "../wot/thing-host.ts";
 import type { HostedThing } from "../wot/hosted-thing-impl.ts";
+import type { JsonObject } from "../wot/published-td.ts";
 import { EmbeddedBroker } from "../mqtt/embedded-broker.ts";
 import { modelLoader } from "../tm/model-files.ts";
 import { ModbusRegisterServer, type RegisterProvider } from "../modbus/register-server.ts";
@@ -31,6 +32,8 @@ export const DEVICE_KINDS: readonly DeviceKind[] = ["smart-meter", "grid-meter",
 /** The grid meter (stand-in + adapter, or virtual): its Things and its own polling. */
 export interface GridMeterPart {
   readonly things: readonly HostedThing[];
+  /** TDs of devices the servient does not serve (the Modbus stand-in), registered too. */
+  readonly deviceTds?: readonly JsonObject[];
   onTick(simTimeMs: number): void;
   stop(): Promise<void>;
 }
@@ -220,11 +223,10 @@ export class SiteRuntime {
 
   private async register(directory: { url: string; token: string; ttlSeconds: number }): Promise<void> {
     const client = new DirectoryClient({ baseUrl: directory.url, token: directory.token });
-    const hosted = this.host?.hosted() ?? [];
-    const queue = [...hosted];
+    const queue: JsonObject[] = [...(this.host?.hosted() ?? []).map((t) => t.td), ...(this.gridMeter?.deviceTds ?? [])];
     const worker = async () => {
-      for (let t = queue.shift(); t; t = queue.shift()) {
-        this.registrations.push(await Registration.start(client, t.td, { ttlSeconds: directory.ttlSeconds }));
+      for (let td = queue.shift(); td; td = queue.shift()) {
+        this.registrations.push(await Registration.start(client, td, { ttlSeconds: directory.ttlSeconds }));
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));

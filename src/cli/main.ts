@@ -1,0 +1,184 @@
+/**
+ * gridthings — run a smart-grid site as W3C WoT Things, its directory and its orchestration.
+ * `gridthings --help` lists the commands; every flag has an environment variable (see --help).
+ */
+import { Command, Option, CommanderError } from "commander";
+import { logger } from "../log/logger.ts";
+import { isCodedError } from "../errors/coded-error.ts";
+import { SETTINGS, resolveSettings, type Settings } from "../config/options.ts";
+import { DEVICE_KINDS, type DeviceKind, type SiteRuntime } from "../site/runtime.ts";
+import { print } from "./print.ts";
+import { loadTokens, startFrontDoor, startSite, tokenFor, type Stopper } from "./stack.ts";
+import { startGridMeter as gridMeterFactory } from "../../things/grid-meter/index.ts";
+
+const log = logger("cli");
+
+function withSettings(command: Command): Command {
+  for (const s of SETTINGS) {
+    const argName = s.kind === "port" ? "<port>" : s.kind === "speed" ? "<factor>" : s.kind === "seconds" ? "<seconds>" : s.kind === "url" ? "<url>" : s.kind === "host" ? "<address>" : "<path>";
+    const def = s.default === undefined ? "" : ` (default ${s.default})`;
+    command.addOption(new Option(`${s.flag} ${argName}`, `${s.description}${def}; env ${s.env}`));
+  }
+  return command;
+}
+
+function settingsOf(command: Command): Settings {
+  const opts = command.opts() as Record<string, string | undefined>;
+  return resolveSettings(opts, process.env);
+}
+
+function printThings(runtime: SiteRuntime): void {
+  const byKind = new Map<string, string[]>();
+  for (const t of runtime.things) byKind.set(t.kind, [...(byKind.get(t.kind) ?? []), `  ${t.title.padEnd(24)} ${t.tdUrl}   [${t.protocols.join(", ")}]`]);
+  for (const [kind, lines] of byKind) {
+    print(`${kind} (${lines.length}):`);
+    const shown = kind === "smart-meter" && lines.length > 12 ? [...lines.slice(0, 6), `  … ${lines.length - 12} more: every meter's TD is at ${runtime.things.find((t) => t.kind === kind)?.tdUrl.replace(/[^/]+$/, "<meter-id>")}`, ...lines.slice(-6)] : lines;
+    for (const line of shown) print(line);
+  }
+}
+
+function printEndpoints(settings: Settings, runtime: SiteRuntime | undefined, frontDoor?: string): void {
+  if (frontDoor) {
+    print(`Front door       ${frontDoor}/   (web UI)`);
+    print(`  directory      ${frontDoor}/things   ${frontDoor}/.well-known/wot`);
+    print(`  microgrid API  ${frontDoor}/api/microgrids`);
+  }
+  if (runtime) {
+    print(`Device Things    ${runtime.thingHost.httpBase}/<thing>   (HTTP)   ${runtime.thingHost.coapBase ?? ""}/<thing>   (CoAP)`);
+    print(`MQTT broker      ${runtime.mqttUrl}${settings.mqttUrl ? "   (external)" : "   (embedded)"}   meter readings: <meter-id>/events/reading`);
+    const modbus = runtime.modbusAddress;
+    if (modbus) print(`Modbus TCP       ${modbus.host}:${modbus.port}   (batteries, unit id per battery)`);
+    const gm = runtime.gridMeterPart;
+    if (gm) print(`Grid meter       Modbus stand-in on ${settings.host}:${settings.meterModbusPort}, adapter Thing over HTTP/MQTT/CoAP`);
+    print(`Simulation       speed ×${settings.speed}, site ${settings.site}`);
+    print("");
+    printThings(runtime);
+  }
+}
+
+async function runUntilSignal(stoppers: Stopper[]): Promise<void> {
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, "shutting down");
+      void (async () => {
+        for (const s of [...stoppers].reverse()) {
+          try {
+            await s.stop();
+          } catch (e) {
+            log.error({ err: e }, "stop failed");
+          }
+        }
+        resolve();
+      })();
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  print("stopped");
+}
+
+function printTokens(tokens: Awaited<ReturnType<typeof loadTokens>>): void {
+  print(`Tokens           ${tokens.file}${tokens.created ? "   (created, mode 0600)" : ""}`);
+  for (const e of tokens.entries) print(`  ${e.subject.padEnd(14)} ${e.roles.join(",").padEnd(18)} Bearer ${e.token}`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command("gridthings")
+    .description("A smart grid that speaks the W3C Web of Things: device Things, a Thing Description Directory, the microgrid orchestrator.")
+    .showHelpAfterError()
+    .exitOverride();
+
+  withSettings(program.command("start").description("run everything on one machine: front door (directory, microgrid API, web UI) and the simulated site, its TDs registered in the directory")).action(async (_o, cmd: Command) => {
+    const settings = settingsOf(cmd);
+    const tokens = await loadTokens(settings);
+    const door = await startFrontDoor(settings, tokens.table);
+    const stoppers: Stopper[] = [door];
+    try {
+      const deviceToken = tokenFor(tokens.entries, "device") ?? tokenFor(tokens.entries, "admin");
+      const runtime = await startSite(settings, tokens.table, { directory: deviceToken ? { url: door.url, token: deviceToken } : undefined, gridMeter: gridMeterFactory });
+      stoppers.push(runtime);
+      print("GridThings is running.");
+      printEndpoints(settings, runtime, door.url);
+      printTokens(tokens);
+      print("Ctrl-C stops.");
+    } catch (e) {
+      await door.stop();
+      throw e;
+    }
+    await runUntilSignal(stoppers);
+  });
+
+  withSettings(program.command("site").description("run the site's device Things only (register them with --directory if given)")).action(async (_o, cmd: Command) => {
+    const settings = settingsOf(cmd);
+    const tokens = await loadTokens(settings);
+    const token = tokenFor(tokens.entries, "device") ?? tokenFor(tokens.entries, "admin");
+    const runtime = await startSite(settings, tokens.table, { directory: settings.directory && token ? { url: settings.directory, token } : undefined, gridMeter: gridMeterFactory });
+    print("Site is running.");
+    printEndpoints(settings, runtime);
+    await runUntilSignal([runtime]);
+  });
+
+  withSettings(program.command("directory").description("run the front door only: the Thing Description Directory and the microgrid API")).action(async (_o, cmd: Command) => {
+    const settings = settingsOf(cmd);
+    const tokens = await loadTokens(settings);
+    const door = await startFrontDoor(settings, tokens.table);
+    print("Directory is running.");
+    printEndpoints(settings, undefined, door.url);
+    printTokens(tokens);
+    await runUntilSignal([door]);
+  });
+
+  withSettings(
+    program
+      .command("device")
+      .description(`run one kind of device as its embedded runtime or gateway would: ${DEVICE_KINDS.join(", ")}`)
+      .argument("<kind>", "device kind")
+      .option("--id <id...>", "only these device ids of that kind"),
+  ).action(async (kind: string, o: { id?: string[] }, cmd: Command) => {
+    if (!DEVICE_KINDS.includes(kind as DeviceKind)) throw new CommanderError(2, "gridthings.kind", `unknown device kind "${kind}": one of ${DEVICE_KINDS.join(", ")}`);
+    const settings = settingsOf(cmd);
+    const tokens = await loadTokens(settings);
+    const token = tokenFor(tokens.entries, "device") ?? tokenFor(tokens.entries, "admin");
+    const runtime = await startSite(settings, tokens.table, {
+      kinds: [kind as DeviceKind],
+      deviceIds: o.id,
+      directory: settings.directory && token ? { url: settings.directory, token } : undefined,
+      gridMeter: gridMeterFactory,
+    });
+    if (runtime.things.length === 0) {
+      await runtime.stop();
+      throw new CommanderError(2, "gridthings.id", `no ${kind} device with id ${o.id?.join(", ")} in ${settings.site}`);
+    }
+    print(`${kind} running.`);
+    printEndpoints(settings, runtime);
+    await runUntilSignal([runtime]);
+  });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      if (e.code.startsWith("gridthings.")) process.stderr.write(`error: ${e.message}\n`);
+      return e.exitCode || 2;
+    }
+    if (isCodedError(e)) {
+      process.stderr.write(`error ${e.code}: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`error: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== 0) process.exit(code);
