@@ -68,7 +68,6 @@ interface World {
   dropouts: Map<string, { untilMs: number; frozen: Stamped }>;
   energy: PhysicsState["energyWh"];
   registers: { importWh: number; exportWh: number; reactiveImportVarh: number; reactiveExportVarh: number };
-  weatherCache: Map<number, WeatherSample>;
 }
 
 /**
@@ -331,6 +330,7 @@ export class GridSimulator {
     const w = this.world();
     requireFinite("watts", watts);
     const untilMs = durationSeconds === undefined ? null : this.nowMs + requireFinite("durationSeconds", durationSeconds, 0) * 1000;
+    w.loadSteps = w.loadSteps.filter((s) => s.untilMs === null || s.untilMs > this.physicsMs);
     w.loadSteps.push({ watts, fromMs: this.nowMs, untilMs });
   }
 
@@ -452,13 +452,7 @@ export class GridSimulator {
   }
 
   private weatherAt(w: World, k: number): WeatherSample {
-    let s = w.weatherCache.get(k);
-    if (s === undefined) {
-      if (w.weatherCache.size > 4096) w.weatherCache.clear();
-      s = w.weather.at(k * METER_INTERVAL_MS);
-      w.weatherCache.set(k, s);
-    }
-    return s;
+    return w.weather.atInterval(k, METER_INTERVAL_MS);
   }
 
   private availability(w: World, k: number): { pv: number[]; wind: number[] } {
@@ -558,10 +552,8 @@ export class GridSimulator {
     if (this.built !== undefined) return this.built;
     const site = this.site;
     const weather = new WeatherModel(this.seed, site.weather);
-    const weatherCache = new Map<number, WeatherSample>();
-    const partial = { weather, weatherCache } as unknown as World;
     const fleet = new MeterFleet(this.seed, site, this.startTimeMs, (k) =>
-      intervalContext(k, site.weather.longitudeDeg, () => this.weatherAt(partial, k).irradianceWm2),
+      intervalContext(k, site.weather.longitudeDeg, weather.atInterval(k, METER_INTERVAL_MS).irradianceWm2),
     );
     const kinds = new Map<string, DeviceKind>([["grid-meter", "grid-meter"], ["weather", "weather"]]);
     for (const m of fleet.placements) kinds.set(m.id, "meter");
@@ -577,7 +569,8 @@ export class GridSimulator {
       wind.set(spec.id, { spec, factor: 0.9 + 0.2 * uniform(this.seed, S_PLANT, 2, i), limitW: null });
       kinds.set(spec.id, "wind");
     });
-    const w: World = Object.assign(partial, {
+    const w: World = {
+      weather,
       fleet,
       batteries,
       pv,
@@ -591,7 +584,7 @@ export class GridSimulator {
       dropouts: new Map<string, { untilMs: number; frozen: Stamped }>(),
       energy: { siteImport: 0, meterNet: 0, pv: 0, wind: 0, battery: 0, loadStep: 0 },
       registers: { importWh: 0, exportWh: 0, reactiveImportVarh: 0, reactiveExportVarh: 0 },
-    });
+    };
     this.built = w;
     // Start in balance: the secondary control holds whatever the schedule misses at the start.
     const f = this.flowsAt(w, this.startTimeMs);

@@ -220,12 +220,12 @@ export class MeterFleet {
 }
 
 /** Per-profile mean power and irradiance for interval k (the meter fleet's shared context). */
-export function intervalContext(k: number, longitudeDeg: number, irradianceAt: (timeMs: number) => number): IntervalContext {
+export function intervalContext(k: number, longitudeDeg: number, irradianceWm2: number): IntervalContext {
   const t = k * METER_INTERVAL_MS;
   const { hour, weekday } = localSolarTime(t, longitudeDeg);
   const weekend = weekendness(hour, weekday);
   return {
     profileW: [profileW("residential", hour, weekend), profileW("commercial", hour, weekend), profileW("industrial", hour, weekend)],
-    irradianceWm2: irradianceAt(t),
+    irradianceWm2,
   };
 }

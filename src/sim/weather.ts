@@ -33,6 +33,8 @@ const S_FC_WIND = 202;
  * clouds); irradiance is clear sky by sun position times the cloud transmission.
  */
 export class WeatherModel {
+  private readonly intervals = new Map<number, WeatherSample>();
+
   constructor(
     private readonly seed: number,
     private readonly spec: WeatherSpec,
@@ -61,6 +63,17 @@ export class WeatherModel {
     const diurnal = Math.sin((2 * Math.PI * (hour - 9)) / 24);
     const temperatureC = 16 + 6 * diurnal - 3 * cloudCover + 2 * (valueNoise(this.seed, S_TEMP, timeMs / (3 * HOUR)) - 0.5);
     return { irradianceWm2, windSpeedMs: this.windSpeed(timeMs), temperatureC, cloudCover };
+  }
+
+  /** The sample at the start of fixed interval `k` of `intervalMs` (memoised; pure). */
+  atInterval(k: number, intervalMs: number): WeatherSample {
+    let s = this.intervals.get(k);
+    if (s === undefined) {
+      if (this.intervals.size > 4096) this.intervals.clear();
+      s = this.at(k * intervalMs);
+      this.intervals.set(k, s);
+    }
+    return s;
   }
 
   /**
