@@ -133,9 +133,7 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
 
   /** After an envelope change: legacy rebalance for each managed circuit whose effective capacity changed. */
   private rebalanceChanged(changed: EffectiveCircuitCapacity[]): void {
-    for (const c of changed) {
-      this.engine.rebalance({ microgrid_id: c.microgrid_id, node_id: c.node_id, actor: "compatibility", source: `COMPATIBILITY_PROJECTION:${c.projection_trigger}` });
-    }
+    this.engine.rebalanceProjected(changed);
   }
 
   // ------------------------------------------------------------- commands

@@ -234,8 +234,10 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
           value = fallback ?? 0;
           fallbackInSubtree[i] = 1;
         }
+        // A controllable node without fresh telemetry cannot be trusted to follow a set-point: its
+        // fallback demand is reserved as fixed load, and it is granted no more than it last drew.
         if (value >= 0) {
-          if (CONTROLLABLE.has(node.node_type)) ctrl[i] = value;
+          if (CONTROLLABLE.has(node.node_type) && mode === "MEASURED") ctrl[i] = value;
           else fixed[i] = value;
         } else gen[i] = -value;
       }
@@ -385,15 +387,17 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
     genTotal += gen[i] as number;
     const node = nodes[i] as MicrogridNode;
     if (!CONTROLLABLE.has(node.node_type)) continue;
-    const req = Math.round(ctrl[i] as number);
-    const got = infeasible ? 0 : Math.round(alloc[i] as number);
+    const stale = fallbackLeaf.has(node.node_id);
+    const last = Math.max(0, input.telemetry.get(node.node_id)?.measured_demand_watts ?? 0);
+    const req = Math.round(stale ? (fixed[i] as number) : (ctrl[i] as number));
+    const got = infeasible ? 0 : stale ? Math.round(Math.min(last, fixed[i] as number)) : Math.round(alloc[i] as number);
     requested += req;
     allocated += got;
-    byNode.push({ node_id: node.node_id, requested_watts: req, allocated_watts: got, source_mode: fallbackLeaf.has(node.node_id) ? "FALLBACK_DERIVED" : "MEASURED" });
+    byNode.push({ node_id: node.node_id, requested_watts: req, allocated_watts: got, source_mode: stale ? "FALLBACK_DERIVED" : "MEASURED" });
   }
 
   const r = base();
-  r.outcome = infeasible ? "REJECTED" : breaches.length > 0 || allocated < requested ? "CURTAILED" : "APPLIED";
+  r.outcome = infeasible ? "REJECTED" : breaches.length > 0 ? "CURTAILED" : "APPLIED";
   r.reason_codes = orderReasonCodes(codes);
   r.breaches = breaches;
   r.allocation_summary = {

@@ -581,6 +581,14 @@ export class MicrogridEngine {
     return this.project(microgrid_id, "ENVELOPE_CHANGE");
   }
 
+  /**
+   * The legacy rebalance seam: each managed circuit whose effective capacity changed after an
+   * envelope change or a lifecycle evaluation gets one cycle scoped to its grid connection.
+   */
+  rebalanceProjected(changed: readonly EffectiveCircuitCapacity[]): CycleResult[] {
+    return changed.map((c) => this.rebalance({ microgrid_id: c.microgrid_id, node_id: c.node_id, actor: "compatibility", source: `COMPATIBILITY_PROJECTION:${c.projection_trigger}` }));
+  }
+
   // ---------------------------------------------------------------- forecast source health
 
   reportForecastSource(microgrid_id: string, node_id: string, input: { last_heartbeat_at?: string | null; offline_at?: string | null; stale_after_seconds?: number }): ForecastSourceHealth {
@@ -679,7 +687,7 @@ export class MicrogridEngine {
         forecast_source_state: hasForecast ? index.sourceState(node_id, t) : null, projection_trigger: trigger, evaluated_at: this.nowIso(),
       };
       if (prev && prev.effective_capacity_watts === record.effective_capacity_watts && prev.constraint_ref === record.constraint_ref) continue;
-      if (!prev && r.constraint_ref === `circuit_default:${circuit.circuit_id}` && trigger !== "REBALANCE_GUARD") {
+      if (!prev && r.constraint_ref === `circuit_default:${circuit.circuit_id}`) {
         this.state.circuit_capacity.push(record); // first projection at the baseline: stored, nothing changed for the circuit
         continue;
       }

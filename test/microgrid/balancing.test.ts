@@ -45,19 +45,19 @@ const ROWS: Row[] = [
   { name: "infeasible fixed load", limits: [limit("load1", 500)], outcome: "REJECTED", reasons: ["NODE_CAP_EXCEEDED"], allocations: { cp1: 0, cp2: 0, cp3: 0 } },
   // Generation above GENERATION_CAP cannot be fixed by curtailing loads.
   { name: "generation cap", limits: [limit("pv1", 1000, "GENERATION_CAP")], outcome: "REJECTED", reasons: ["NODE_CAP_EXCEEDED"] },
-  // Stale telemetry, own cap known: fallback assumes the cap (fail safe), cycle still applies.
+  // Stale telemetry, own cap known: the cap is reserved (fail safe), the node gets no more than it last drew.
   {
     name: "stale telemetry with fallback",
     readings: [...without("cp2"), reading("cp2", 1000, 600)],
     limits: [limit("cp2", 2500)],
-    outcome: "APPLIED", reasons: ["TELEMETRY_STALE_FALLBACK_USED"], allocations: { cp2: 2500 },
+    outcome: "APPLIED", reasons: ["TELEMETRY_STALE_FALLBACK_USED"], allocations: { cp2: 1000 },
   },
   // Stale telemetry makes the aggregate tighter than measured values would: lower allocation.
   {
     name: "fallback demand lowers allocation",
     readings: [...without("cp2"), reading("cp2", 500, 600)],
     limits: [limit("cp2", 4000), limit("cir1", 5000)],
-    outcome: "CURTAILED", reasons: ["AGGREGATE_CAP_EXCEEDED", "TELEMETRY_STALE_FALLBACK_USED"], allocations: { cp1: 2142, cp2: 2858 },
+    outcome: "CURTAILED", reasons: ["AGGREGATE_CAP_EXCEEDED", "TELEMETRY_STALE_FALLBACK_USED"], allocations: { cp1: 1000, cp2: 500 },
   },
   // Missing telemetry, no cap and no last reading: no valid fallback.
   { name: "no valid fallback", readings: without("cp3"), outcome: "REJECTED", reasons: ["TELEMETRY_STALE_FALLBACK_USED", "TELEMETRY_INSUFFICIENT"] },
