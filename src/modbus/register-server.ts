@@ -91,7 +91,8 @@ function indexUnit(id: number, provider: RegisterProvider): Unit {
 
 export class ModbusRegisterServer {
   private readonly host: string;
-  private readonly requestedPort: number;
+  /** After the first start, the bound port: a restarted server comes back where its TD points. */
+  private requestedPort: number;
   private readonly units = new Map<number, Unit>();
   private server: ServerTCP | undefined;
   private boundPort: number | undefined;
@@ -138,6 +139,7 @@ export class ModbusRegisterServer {
     this.server = server;
     const address = (server as unknown as { _server: { address(): AddressInfo } })._server.address();
     this.boundPort = address.port;
+    this.requestedPort = address.port;
     log.info({ host: this.host, port: this.boundPort, units: [...this.units.keys()] }, "Modbus TCP server listening");
   }
 

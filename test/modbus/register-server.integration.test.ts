@@ -204,9 +204,13 @@ describe("ModbusRegisterServer configuration and lifecycle", () => {
     await a.start();
     const b = new ModbusRegisterServer({ units: { 1: provider }, port: a.port });
     await expect(b.start()).rejects.toMatchObject({ code: "MODBUS_SERVER_START_FAILED" });
+    const first = a.port;
     await a.stop();
     await a.stop();
     expect(() => a.port).toThrow(/not started/);
+    await a.start();
+    expect(a.port).toBe(first);
+    await a.stop();
   });
 
   it("a write to a device without a write hook answers 03", async () => {

@@ -45,6 +45,8 @@ export interface StartGridMeterOptions {
   now?: () => number;
   /** Milliseconds each Modbus read may take (default 2000). */
   readTimeoutMs?: number;
+  /** Poll on the adapter's own timer (default true); false: the caller polls (tests). */
+  timer?: boolean;
 }
 
 export async function startGridMeter(options: StartGridMeterOptions): Promise<GridMeterPart> {
@@ -109,7 +111,7 @@ export async function startGridMeter(options: StartGridMeterOptions): Promise<Gr
     await reader.start();
     stopping.push(() => reader.stop());
     const device = await reader.consume(meterTd, map);
-    const adapter = new GridMeterAdapter({ device, map, pollSeconds: spec.pollSeconds, now, stampNow: spec.host === undefined ? () => ctx.sim.time() : now });
+    const adapter = new GridMeterAdapter({ device, map, pollSeconds: spec.pollSeconds, now, stampNow: spec.host === undefined ? () => ctx.sim.time() : now, timer: options.timer ?? true });
     await adapter.start();
     stopping.push(() => adapter.stop());
     const source = spec.host === undefined ? `protocol adapter over Modbus TCP, simulated ${map.title}` : `protocol adapter over Modbus TCP, ${map.title} at ${spec.host}`;
