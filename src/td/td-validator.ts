@@ -57,3 +57,11 @@ export function playgroundFailures(result: PlaygroundReport): string[] {
   for (const [k, v] of Object.entries(result.details)) if (v === "failed") failed.push(`details.${k}`);
   return failed;
 }
+
+/** The Playground's Thing Model checks (TM JSON Schema and assertions), JSON-LD off. */
+export async function playgroundTmReport(tm: unknown): Promise<PlaygroundReport> {
+  const playground = require("@thing-description-playground/core") as {
+    tmValidator(text: string, log: (line: string) => void, options: Record<string, boolean>): Promise<PlaygroundReport>;
+  };
+  return playground.tmValidator(JSON.stringify(tm), () => {}, { checkDefaults: true, checkJsonLd: false });
+}

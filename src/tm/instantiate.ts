@@ -168,7 +168,7 @@ function substitute(node: Json, values: PlaceholderValues, where: string): Json 
 
 const TM_ONLY_KEYS = ["tm:optional", "tm:required", "version"];
 
-/** Removes TM-only terms; keeps `version.instance` (TD `version`) when the model gives one. */
+/** Removes TM-only terms; a model `version.model` becomes the TD's `version`. */
 function stripModelTerms(td: JsonObject, optionalKept: ReadonlySet<string>): JsonObject {
   const optional = Array.isArray(td["tm:optional"]) ? (td["tm:optional"] as string[]) : [];
   for (const ptr of optional) {
@@ -179,7 +179,8 @@ function stripModelTerms(td: JsonObject, optionalKept: ReadonlySet<string>): Jso
   }
   const version = td.version;
   for (const key of TM_ONLY_KEYS) delete td[key];
-  if (isObject(version) && typeof version.instance === "string") td.version = { instance: version.instance };
+  // A TD's version.instance is required when version is given: the instance is the model's version.
+  if (isObject(version) && typeof version.model === "string") td.version = { instance: version.model, model: version.model };
   const type = td["@type"];
   if (type === "tm:ThingModel") delete td["@type"];
   else if (Array.isArray(type)) td["@type"] = type.filter((t) => t !== "tm:ThingModel");
