@@ -119,8 +119,16 @@ export class ModbusTdReader {
     this.servient = servient;
   }
 
+  /** Throws MODBUS_FORM_MISSING when a register of the map has no Modbus read form in the TD. */
   async consume(td: JsonObject, map: RegisterMap): Promise<ModbusDevice> {
     if (!this.wot) throw new Error("Modbus reader not started");
+    const properties = (td.properties ?? {}) as Record<string, { forms?: Array<{ href?: string; op?: string | string[] }> }>;
+    const missing = map.registers
+      .filter((r) => !(properties[r.name]?.forms ?? []).some((f) => String(f.href).startsWith("modbus+tcp://") && [f.op ?? "readproperty"].flat().includes("readproperty")))
+      .map((r) => r.name);
+    if (missing.length > 0) {
+      throw modbusError("MODBUS_FORM_MISSING", `${String(td.title)}: no Modbus read form for ${missing.join(", ")}`, { missing });
+    }
     const thing = await this.wot.consume(structuredClone(td) as unknown as WoT.ThingDescription);
     return new ModbusDevice(thing, map, this.timeoutMs);
   }

@@ -159,6 +159,13 @@ describe("node-wot's Modbus client over the TD forms", () => {
     }
   });
 
+  it("consume refuses a TD that lacks a Modbus read form for a register of the map", async () => {
+    const td = structuredClone(meterTd) as { properties: Record<string, { forms: unknown[] }> };
+    td.properties.Phase2Power!.forms = [];
+    delete (td.properties as Record<string, unknown>).Phase3Power;
+    await expect(reader.consume(td as unknown as JsonObject, sdm)).rejects.toMatchObject({ code: "MODBUS_FORM_MISSING", details: { missing: ["Phase2Power", "Phase3Power"] } });
+  });
+
   it("an unknown register name is refused before any I/O", async () => {
     await expect(meterDevice.readRegister("Nope")).rejects.toMatchObject({ code: "MODBUS_REGISTER_UNKNOWN" });
     await expect(bessDevice.writeRegister("DroopEnabled", 70000)).rejects.toMatchObject({ code: "MODBUS_VALUE_OUT_OF_RANGE" });

@@ -4,7 +4,6 @@ import { errorFactory, type ErrorCatalogue } from "../../src/errors/coded-error.
 export const GRID_METER_ERRORS = {
   GRID_METER_MAP_INCOMPLETE: { status: 500, title: "The register map does not feed every seed 003 channel the adapter cannot derive" },
   GRID_METER_CONFIG_INVALID: { status: 500, title: "Grid meter configuration is invalid (poll period, unit id, host)" },
-  GRID_METER_NOT_STARTED: { status: 503, title: "The grid meter has not produced a reading yet" },
 } as const satisfies ErrorCatalogue;
 
 export const gridMeterError = errorFactory(GRID_METER_ERRORS);
