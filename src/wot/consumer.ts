@@ -56,6 +56,10 @@ export class Consumer {
     if (only) keepProtocol(copy, only);
     if (this.options.token && copy.securityDefinitions?.[BEARER_SCHEME]) {
       copy.security = [BEARER_SCHEME];
+      // node-wot passes the credential *list* to the client when a form names its own security
+      // (retrieveCredentials), which the HTTP client cannot use ("No Bearer credentials"): with the
+      // scheme at Thing level the forms need none of their own.
+      dropFormSecurity(copy);
       this.servient.addCredentials({ [String(copy.id)]: { token: this.options.token } });
     }
     return this.wot.consume(copy as unknown as WoT.ThingDescription);
@@ -102,4 +106,11 @@ function keepProtocol(td: JsonObject, protocol: string): void {
     for (const affordance of Object.values(group ?? {})) affordance.forms = (affordance.forms ?? []).filter(ok);
   }
   if (Array.isArray(td.forms)) td.forms = (td.forms as Array<{ href?: string }>).filter(ok) as never;
+}
+
+function dropFormSecurity(td: JsonObject): void {
+  for (const kind of ["properties", "actions", "events"]) {
+    const group = td[kind] as Record<string, { forms?: Array<{ security?: unknown }> }> | undefined;
+    for (const affordance of Object.values(group ?? {})) for (const form of affordance.forms ?? []) delete form.security;
+  }
 }
