@@ -33,13 +33,14 @@ function handle(m: WorkerMessage): void {
   if (m.op === "load") {
     const graph = graphIri(m.id);
     drop(graph);
-    store.load(tdToNQuads(JSON.parse(m.json) as Record<string, unknown>, `t${blankSeq++}`), { format: "application/n-quads", lenient: true });
+    store.load(tdToNQuads(JSON.parse(m.json) as Record<string, unknown>, `t${blankSeq++}`), { format: "application/n-quads", lenient: true, no_transaction: true });
     graphs.add(graph);
     if (m.household) household.add(graph);
     openGraphs = undefined;
     return;
   }
   if (m.op === "drop") return drop(graphIri(m.id));
+  parentPort?.postMessage({ qid: m.qid, started: true });
   try {
     const dataset = m.privileged || household.size === 0 ? { use_default_graph_as_union: true } : { default_graph: openGraphTerms(), named_graphs: openGraphTerms() };
     const body = store.query(m.query, { results_format: m.format, ...dataset });
