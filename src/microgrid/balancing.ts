@@ -36,7 +36,6 @@ export interface CycleInput {
 }
 
 const CONTROLLABLE = new Set(["CHARGE_POINT", "CONNECTOR"]);
-const TYPES: readonly ConstraintType[] = ["CONSUMPTION_CAP", "NET_CAP", "GENERATION_CAP"];
 const SAFE_ACTION_NOT_APPLIED = "ALLOCATIONS_NOT_APPLIED";
 
 interface NodeBreach {
@@ -140,7 +139,10 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
   for (let i = 0; i < n; i++) {
     const s = start[i] as number;
     const e = start[i + 1] as number;
-    if (e - s > 1) kids.set(Array.from(kids.subarray(s, e)).sort(cmp), s);
+    if (e - s < 2) continue;
+    let sorted = true;
+    for (let k = s + 1; k < e && sorted; k++) sorted = cmp(kids[k - 1] as number, kids[k] as number) < 0;
+    if (!sorted) kids.set(Array.from(kids.subarray(s, e)).sort(cmp), s);
   }
   rootList.sort(cmp);
   const order = new Int32Array(n);
@@ -170,16 +172,10 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
   const demandAudit: DemandResolution[] = [];
   const missing: string[] = [];
   const thresholdMs = input.freshness_threshold_seconds * 1000;
-  const cache = new Map<string, ResolvedConstraint | null>();
   const effective = (i: number, type: ConstraintType): ResolvedConstraint | null => {
-    const id = (nodes[i] as MicrogridNode).node_id;
-    const key = `${id}|${type}`;
-    if (cache.has(key)) return cache.get(key) as ResolvedConstraint | null;
-    const c = constraints.effective(id, type, t);
-    cache.set(key, c);
-    return c;
+    const set = constraints.forNode((nodes[i] as MicrogridNode).node_id);
+    return set ? constraints.effectiveFor(set, type, t) : null;
   };
-  const constrained = constraints.constrainedNodeIds();
   // pre-order: a node is inactive when it or an ancestor is not ACTIVE
   for (let k = 0; k < n; k++) {
     const i = order[k] as number;
@@ -279,11 +275,12 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
     let use = isLeaf ? (ctrl[i] as number) : (sumChildMax[i] as number);
     if (inactive[i] === 1) use = 0;
     let breachedHere = false;
-    if (inactive[i] === 0 && constrained.has((nodes[i] as MicrogridNode).node_id)) {
+    const set = inactive[i] === 0 ? constraints.forNode((nodes[i] as MicrogridNode).node_id) : undefined;
+    if (set !== undefined) {
       const C = (fixed[i] as number) + (ctrl[i] as number);
       const G = gen[i] as number;
-      for (const type of TYPES) {
-        const c = effective(i, type);
+      for (const type of set.types) {
+        const c = constraints.effectiveFor(set, type, t);
         if (!c) continue;
         const L = c.limit_watts;
         if (type === "CONSUMPTION_CAP") {
@@ -326,12 +323,15 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
   const breaches: Breach[] = [];
   const codes: ReasonCode[] = [...aliasCodes];
   let infeasible = false;
-  nodeBreaches.sort((a, b) => {
-    const x = nodes[a.idx] as MicrogridNode;
-    const y = nodes[b.idx] as MicrogridNode;
-    return x.node_id < y.node_id ? -1 : x.node_id > y.node_id ? 1 : a.constraint.constraint_ref < b.constraint.constraint_ref ? -1 : 1;
-  });
-  for (const b of nodeBreaches) {
+  // found bottom-up; reported in pre-order (ancestors first), types in a fixed order per node
+  const ordered: NodeBreach[] = [];
+  for (let k = nodeBreaches.length - 1; k >= 0; k--) {
+    let j = k;
+    while (j > 0 && (nodeBreaches[j - 1] as NodeBreach).idx === (nodeBreaches[k] as NodeBreach).idx) j--;
+    for (let m = j; m <= k; m++) ordered.push(nodeBreaches[m] as NodeBreach);
+    k = j;
+  }
+  for (const b of ordered) {
     if (!reported(b.idx)) continue;
     const code = classOf.get(b.idx) as ReasonCode;
     codes.push(code);
@@ -387,8 +387,8 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
     genTotal += gen[i] as number;
     const node = nodes[i] as MicrogridNode;
     if (!CONTROLLABLE.has(node.node_type)) continue;
-    const stale = fallbackLeaf.has(node.node_id);
-    const last = Math.max(0, input.telemetry.get(node.node_id)?.measured_demand_watts ?? 0);
+    const stale = fallbackLeaf.size > 0 && fallbackLeaf.has(node.node_id);
+    const last = stale ? Math.max(0, input.telemetry.get(node.node_id)?.measured_demand_watts ?? 0) : 0;
     const req = Math.round(stale ? (fixed[i] as number) : (ctrl[i] as number));
     const got = infeasible ? 0 : stale ? Math.round(Math.min(last, fixed[i] as number)) : Math.round(alloc[i] as number);
     requested += req;

@@ -39,37 +39,57 @@ function pick(candidates: Candidate[]): ResolvedConstraint | null {
   return { limit_watts: best.limit_watts, constraint_ref: best.constraint_ref };
 }
 
+/** Everything that constrains one node, gathered once per evaluation. */
+export interface NodeConstraintSet {
+  /** Baseline limits already resolved, by constraint type (the fast path when nothing else applies). */
+  baseline: Partial<Record<ConstraintType, ResolvedConstraint>>;
+  envelopes: OperatingEnvelope[] | null;
+  health: ForecastSourceHealth | undefined;
+  circuit: FeederCircuit | undefined;
+  /** Constraint types with at least one input on this node, in CONSUMPTION, NET, GENERATION order. */
+  types: ConstraintType[];
+}
+
+const TYPE_ORDER: readonly ConstraintType[] = ["CONSUMPTION_CAP", "NET_CAP", "GENERATION_CAP"];
+
 /** Per-node lookups built once per evaluation so a cycle stays linear in the tree size. */
 export class ConstraintIndex {
-  private readonly limits = new Map<string, NodeLimit>();
-  private readonly envelopes = new Map<string, OperatingEnvelope[]>();
-  private readonly health = new Map<string, ForecastSourceHealth>();
+  private readonly byNode = new Map<string, NodeConstraintSet>();
   readonly circuitsByNode: ReadonlyMap<string, FeederCircuit>;
 
   constructor(inputs: ConstraintInputs) {
-    for (const l of inputs.limits) if (l.status === "ACTIVE") this.limits.set(`${l.node_id}|${l.constraint_type}`, l);
+    const set = (nodeId: string): NodeConstraintSet => {
+      let s = this.byNode.get(nodeId);
+      if (!s) this.byNode.set(nodeId, (s = { baseline: {}, envelopes: null, health: undefined, circuit: undefined, types: [] }));
+      return s;
+    };
+    for (const l of inputs.limits) {
+      if (l.status === "ACTIVE") set(l.node_id).baseline[l.constraint_type] = { limit_watts: l.limit_watts, constraint_ref: l.node_limit_id };
+    }
     for (const e of inputs.envelopes) {
       if (e.status === "WITHDRAWN" || e.status === "REJECTED") continue;
-      const key = `${e.node_id}|${e.constraint_type}`;
-      const list = this.envelopes.get(key);
-      if (list) list.push(e);
-      else this.envelopes.set(key, [e]);
+      const s = set(e.node_id);
+      (s.envelopes ??= []).push(e);
     }
-    for (const h of inputs.health) this.health.set(h.node_id, h);
+    for (const h of inputs.health) set(h.node_id).health = h;
+    for (const [nodeId, c] of inputs.circuitsByNode) set(nodeId).circuit = c;
+    for (const s of this.byNode.values()) {
+      s.types = TYPE_ORDER.filter((t) => s.baseline[t] !== undefined || (t === "CONSUMPTION_CAP" && s.circuit !== undefined) || (s.envelopes?.some((e) => e.constraint_type === t) ?? false));
+    }
     this.circuitsByNode = inputs.circuitsByNode;
+  }
+
+  forNode(nodeId: string): NodeConstraintSet | undefined {
+    return this.byNode.get(nodeId);
   }
 
   /** Nodes that carry at least one constraint of any type (limits, envelopes or a circuit mapping). */
   constrainedNodeIds(): Set<string> {
-    const out = new Set<string>();
-    for (const l of this.limits.values()) out.add(l.node_id);
-    for (const list of this.envelopes.values()) for (const e of list) out.add(e.node_id);
-    for (const id of this.circuitsByNode.keys()) out.add(id);
-    return out;
+    return new Set(this.byNode.keys());
   }
 
   sourceState(nodeId: string, t: number): ForecastSourceState {
-    return forecastSourceState(this.health.get(nodeId), t);
+    return forecastSourceState(this.byNode.get(nodeId)?.health, t);
   }
 
   /**
@@ -77,12 +97,12 @@ export class ConstraintIndex {
    * stale/offline source → active FALLBACK block, else the circuit fail-safe capacity.
    * `valueOf` chooses the balancing bound or the circuit-facing projection value of a block.
    */
-  private forecastSide(nodeId: string, type: ConstraintType, t: number, valueOf: (b: NonNullable<ReturnType<typeof activeBlockAt>>) => number | null): Candidate | null {
-    const list = this.envelopes.get(`${nodeId}|${type}`) ?? [];
-    const circuit = type === "CONSUMPTION_CAP" ? this.circuitsByNode.get(nodeId) : undefined;
+  private forecastSide(s: NodeConstraintSet, type: ConstraintType, t: number, valueOf: (b: NonNullable<ReturnType<typeof activeBlockAt>>) => number | null): Candidate | null {
+    const list = (s.envelopes ?? []).filter((e) => e.constraint_type === type);
+    const circuit = type === "CONSUMPTION_CAP" ? s.circuit : undefined;
     const hasForecasts = list.some((e) => e.envelope_type === "FORECAST" || e.envelope_type === "FALLBACK");
-    if (!hasForecasts && !this.health.has(nodeId)) return null;
-    const state = this.sourceState(nodeId, t);
+    if (!hasForecasts && !s.health) return null;
+    const state = forecastSourceState(s.health, t);
     const wanted = state === "HEALTHY" ? "FORECAST" : "FALLBACK";
     const active: Candidate[] = [];
     for (const e of list) {
@@ -100,10 +120,10 @@ export class ConstraintIndex {
       : { limit_watts: circuit.default_capacity_watts, constraint_ref: `circuit_default:${circuit.circuit_id}`, rank: 2 };
   }
 
-  private nonForecast(nodeId: string, type: ConstraintType, t: number, valueOf: (b: NonNullable<ReturnType<typeof activeBlockAt>>) => number | null): Candidate[] {
+  private nonForecast(s: NodeConstraintSet, type: ConstraintType, t: number, valueOf: (b: NonNullable<ReturnType<typeof activeBlockAt>>) => number | null): Candidate[] {
     const out: Candidate[] = [];
-    for (const e of this.envelopes.get(`${nodeId}|${type}`) ?? []) {
-      if (e.envelope_type === "FORECAST" || e.envelope_type === "FALLBACK") continue;
+    for (const e of s.envelopes ?? []) {
+      if (e.constraint_type !== type || e.envelope_type === "FORECAST" || e.envelope_type === "FALLBACK") continue;
       const block = activeBlockAt(e, t);
       const value = block ? valueOf(block) : null;
       if (value !== null) out.push({ limit_watts: value, constraint_ref: e.envelope_id, rank: 1 });
@@ -113,14 +133,20 @@ export class ConstraintIndex {
 
   /** Most restrictive active value for balancing: baseline NodeLimit, envelopes, forecast side. */
   effective(nodeId: string, type: ConstraintType, t: number): ResolvedConstraint | null {
+    const s = this.byNode.get(nodeId);
+    return s ? this.effectiveFor(s, type, t) : null;
+  }
+
+  effectiveFor(s: NodeConstraintSet, type: ConstraintType, t: number): ResolvedConstraint | null {
+    const baseline = s.baseline[type];
+    if (s.envelopes === null && s.health === undefined && s.circuit === undefined) return baseline ?? null;
     const candidates: Candidate[] = [];
-    const baseline = this.limits.get(`${nodeId}|${type}`);
-    if (baseline) candidates.push({ limit_watts: baseline.limit_watts, constraint_ref: baseline.node_limit_id, rank: 0 });
-    const forecast = this.forecastSide(nodeId, type, t, blockLimit);
+    if (baseline) candidates.push({ ...baseline, rank: 0 });
+    const forecast = this.forecastSide(s, type, t, blockLimit);
     if (forecast) candidates.push(forecast);
-    const circuit = type === "CONSUMPTION_CAP" ? this.circuitsByNode.get(nodeId) : undefined;
+    const circuit = type === "CONSUMPTION_CAP" ? s.circuit : undefined;
     if (circuit && !forecast) candidates.push({ limit_watts: circuit.default_capacity_watts, constraint_ref: `circuit_default:${circuit.circuit_id}`, rank: 2 });
-    candidates.push(...this.nonForecast(nodeId, type, t, blockLimit));
+    candidates.push(...this.nonForecast(s, type, t, blockLimit));
     return pick(candidates);
   }
 
@@ -130,12 +156,13 @@ export class ConstraintIndex {
    * circuit default capacity is the non-envelope baseline it restores to.
    */
   circuitCapacity(nodeId: string, t: number): ResolvedConstraint | null {
-    const circuit = this.circuitsByNode.get(nodeId);
-    if (!circuit) return null;
+    const s = this.byNode.get(nodeId);
+    const circuit = s?.circuit;
+    if (!s || !circuit) return null;
     const candidates: Candidate[] = [];
-    const forecast = this.forecastSide(nodeId, "CONSUMPTION_CAP", t, blockProjectionValue);
+    const forecast = this.forecastSide(s, "CONSUMPTION_CAP", t, blockProjectionValue);
     candidates.push(forecast ?? { limit_watts: circuit.default_capacity_watts, constraint_ref: `circuit_default:${circuit.circuit_id}`, rank: 2 });
-    candidates.push(...this.nonForecast(nodeId, "CONSUMPTION_CAP", t, blockProjectionValue));
+    candidates.push(...this.nonForecast(s, "CONSUMPTION_CAP", t, blockProjectionValue));
     return pick(candidates);
   }
 }
