@@ -1,4 +1,4 @@
-import type { ConstraintIndex, ResolvedConstraint } from "./constraints.ts";
+import type { ConstraintIndex, NodeConstraintSet, ResolvedConstraint } from "./constraints.ts";
 import { digest } from "./hash.ts";
 import { orderReasonCodes } from "./reason-codes.ts";
 import type {
@@ -172,9 +172,28 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
   const demandAudit: DemandResolution[] = [];
   const missing: string[] = [];
   const thresholdMs = input.freshness_threshold_seconds * 1000;
+  // one pass over the telemetry and the constraint sets instead of a lookup per node
+  const readingOf: Array<TelemetryReading | undefined> = new Array(n);
+  for (const [id, r] of input.telemetry) {
+    const i = idOf.get(id);
+    if (i !== undefined) readingOf[i] = r;
+  }
+  const setOf: Array<NodeConstraintSet | undefined> = new Array(n);
+  for (const [id, set] of constraints.entries()) {
+    const i = idOf.get(id);
+    if (i !== undefined) setOf[i] = set;
+  }
   const effective = (i: number, type: ConstraintType): ResolvedConstraint | null => {
-    const set = constraints.forNode((nodes[i] as MicrogridNode).node_id);
+    const set = setOf[i];
     return set ? constraints.effectiveFor(set, type, t) : null;
+  };
+  // normalised UTC strings (24 chars) compare as instants: no Date.parse per reading on the hot path
+  const oldestFresh = new Date(t - input.freshness_threshold_seconds * 1000).toISOString();
+  const isFresh = (r: TelemetryReading): boolean => {
+    if (!Number.isFinite(r.measured_demand_watts)) return false;
+    if (r.observed_at.length === 24 && now.length === 24) return r.observed_at >= oldestFresh && r.observed_at <= now;
+    const age = t - Date.parse(r.observed_at);
+    return age >= 0 && age <= thresholdMs;
   };
   // pre-order: a node is inactive when it or an ancestor is not ACTIVE
   for (let k = 0; k < n; k++) {
@@ -187,9 +206,8 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
     const node = nodes[i] as MicrogridNode;
     const isLeaf = start[i] === start[i + 1];
     if (inactive[i] === 0) {
-      const reading = input.telemetry.get(node.node_id);
-      const age = reading ? t - Date.parse(reading.observed_at) : null;
-      const fresh = reading !== undefined && age !== null && age >= 0 && age <= thresholdMs && Number.isFinite(reading.measured_demand_watts);
+      const reading = readingOf[i];
+      const fresh = reading !== undefined && isFresh(reading);
       if (isLeaf) {
         let value: number | null = null;
         let mode: SourceMode = "MEASURED";
@@ -215,6 +233,7 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
               inputs.push(`last_measured:${reading.observed_at}`);
             }
           }
+          const age = reading ? t - Date.parse(reading.observed_at) : null;
           demandAudit.push({
             node_id: node.node_id,
             effective_demand_watts: fallback,
@@ -241,10 +260,9 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
     const p = parent[i] as number;
     // an interior meter sees the net of its subtree; any excess over the children is unmanaged load
     if (!isLeaf && inactive[i] === 0) {
-      const reading = input.telemetry.get(node.node_id);
+      const reading = readingOf[i];
       if (reading) {
-        const age = t - Date.parse(reading.observed_at);
-        if (age >= 0 && age <= thresholdMs) {
+        if (isFresh(reading)) {
           const residual = reading.measured_demand_watts - ((fixed[i] as number) + (ctrl[i] as number) - (gen[i] as number));
           if (residual > 0) fixed[i] = (fixed[i] as number) + residual;
         }
@@ -275,7 +293,7 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
     let use = isLeaf ? (ctrl[i] as number) : (sumChildMax[i] as number);
     if (inactive[i] === 1) use = 0;
     let breachedHere = false;
-    const set = inactive[i] === 0 ? constraints.forNode((nodes[i] as MicrogridNode).node_id) : undefined;
+    const set = inactive[i] === 0 ? setOf[i] : undefined;
     if (set !== undefined) {
       const C = (fixed[i] as number) + (ctrl[i] as number);
       const G = gen[i] as number;
@@ -388,7 +406,7 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
     const node = nodes[i] as MicrogridNode;
     if (!CONTROLLABLE.has(node.node_type)) continue;
     const stale = fallbackLeaf.size > 0 && fallbackLeaf.has(node.node_id);
-    const last = stale ? Math.max(0, input.telemetry.get(node.node_id)?.measured_demand_watts ?? 0) : 0;
+    const last = stale ? Math.max(0, readingOf[i]?.measured_demand_watts ?? 0) : 0;
     const req = Math.round(stale ? (fixed[i] as number) : (ctrl[i] as number));
     const got = infeasible ? 0 : stale ? Math.round(Math.min(last, fixed[i] as number)) : Math.round(alloc[i] as number);
     requested += req;

@@ -79,6 +79,10 @@ export class ConstraintIndex {
     this.circuitsByNode = inputs.circuitsByNode;
   }
 
+  entries(): IterableIterator<[string, NodeConstraintSet]> {
+    return this.byNode.entries();
+  }
+
   forNode(nodeId: string): NodeConstraintSet | undefined {
     return this.byNode.get(nodeId);
   }
