@@ -19,6 +19,14 @@ export interface ModbusEndpoint {
 }
 
 export const MODV_CONTEXT = { modv: "https://www.w3.org/2019/wot/modbus#" } as const;
+const SEMANTIC_CONTEXT = { saref: "https://saref.etsi.org/core/", s4grid: "https://saref.etsi.org/saref4grid/" } as const;
+
+/** SAREF property class of a register from its vendor unit, when there is one. */
+function sarefTypeOf(register: RegisterSpec): string | undefined {
+  if (/^(k|M)?(W|VA|VAr|var|VAR)$/.test(register.unit)) return "saref:Power";
+  if (/^(k|M)?(Wh|VArh|varh|VARh)$/.test(register.unit)) return "saref:Energy";
+  return undefined;
+}
 
 const XSD_TYPE: Record<RegisterSpec["type"], string> = {
   float32: "xsd:float",
@@ -99,6 +107,7 @@ export function modbusFormsForMap(
  */
 export function registerPropertySchema(register: RegisterSpec): JsonObject {
   const schema: JsonObject = {
+    ...(sarefTypeOf(register) ? { "@type": sarefTypeOf(register) as string } : {}),
     title: register.name,
     description: [
       register.description,
@@ -124,14 +133,19 @@ export function registerPropertySchema(register: RegisterSpec): JsonObject {
  * A complete TD for a Modbus-only device served from a map (the physical-meter stand-in is one):
  * one property per register, Modbus forms only.
  */
-export function modbusDeviceTd(map: RegisterMap, endpoint: ModbusEndpoint, identity: { id: string; title: string; description?: string }): JsonObject {
+export function modbusDeviceTd(
+  map: RegisterMap,
+  endpoint: ModbusEndpoint,
+  identity: { id: string; title: string; description?: string; types?: string[] },
+): JsonObject {
   const forms = modbusFormsForMap(map, endpoint);
   const properties: Record<string, JsonObject> = {};
   for (const register of map.registers) {
     properties[register.name] = { ...registerPropertySchema(register), forms: (forms[`properties/${register.name}`] ?? []) as unknown as JsonObject[] };
   }
   return {
-    "@context": ["https://www.w3.org/2022/wot/td/v1.1", { ...MODV_CONTEXT }],
+    "@context": ["https://www.w3.org/2022/wot/td/v1.1", { ...MODV_CONTEXT, ...SEMANTIC_CONTEXT }],
+    "@type": ["saref:Device", ...(identity.types ?? [])],
     id: identity.id,
     title: identity.title,
     description: identity.description ?? map.description ?? map.title,

@@ -48,6 +48,14 @@ describe("Modbus forms from a register map", () => {
     expect(modbusContentType(register)).toBe(expected);
   });
 
+  it("annotates power and energy registers with SAREF", async () => {
+    const map = await loadRegisterMap("sdm630.map.json");
+    expect(registerPropertySchema(findRegister(map, "TotalSystemPower"))["@type"]).toBe("saref:Power");
+    expect(registerPropertySchema(findRegister(map, "TotalSystemVAr"))["@type"]).toBe("saref:Power");
+    expect(registerPropertySchema(findRegister(map, "ImportActiveEnergy"))["@type"]).toBe("saref:Energy");
+    expect(registerPropertySchema(findRegister(map, "FrequencyOfSupplyVoltages"))["@type"]).toBeUndefined();
+  });
+
   it("describes a scaled integer as raw and says how to scale it", () => {
     const schema = registerPropertySchema(spec({ type: "int16", scale: 0.1, unit: "%", writable: { minimum: 0, maximum: 100 } }));
     expect(schema.type).toBe("integer");
@@ -70,5 +78,7 @@ describe("Modbus forms from a register map", () => {
     expect(validateTdSchema(td)).toEqual([]);
     expect(playgroundFailures(await playgroundReport(td))).toEqual([]);
     expect(Object.keys(td.properties as object)).toHaveLength(map.registers.length);
+    expect(JSON.stringify(td["@context"])).toContain("https://saref.etsi.org/core/");
+    expect(td["@type"]).toContain("saref:Device");
   });
 });

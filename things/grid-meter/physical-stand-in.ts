@@ -93,6 +93,7 @@ export class PhysicalMeterStandIn {
     return modbusDeviceTd(this.options.map, this.endpoint, {
       id: this.options.id,
       title: this.options.title,
+      types: ["saref:Meter", "s4grid:Meter"],
       description: `Simulated ${this.options.map.title}: Modbus TCP only, vendor units and signs (${JSON.stringify(this.options.map.signConvention)}).`,
     });
   }
