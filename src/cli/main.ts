@@ -49,7 +49,9 @@ function printEndpoints(settings: Settings, runtime: SiteRuntime | undefined, fr
     const modbus = runtime.modbusAddress;
     if (modbus) print(`Modbus TCP       ${modbus.host}:${modbus.port}   (batteries, unit id per battery)`);
     const gm = runtime.gridMeterPart;
-    if (gm) print(`Grid meter       Modbus stand-in on ${settings.host}:${settings.meterModbusPort}, adapter Thing over HTTP/MQTT/CoAP`);
+    const standIn = (gm as { standIn?: { endpoint: { host: string; port: number } } } | undefined)?.standIn?.endpoint;
+    if (standIn) print(`Grid meter       Modbus stand-in on ${standIn.host}:${standIn.port}, adapter Thing over HTTP/MQTT/CoAP`);
+    else if (gm) print("Grid meter       virtual (load + battery − PV), Thing over HTTP/MQTT/CoAP");
     print(`Simulation       speed ×${settings.speed}, site ${settings.site}`);
     print("");
     printThings(runtime);
@@ -89,7 +91,8 @@ export function buildProgram(): Command {
   const program = new Command("gridthings")
     .description("A smart grid that speaks the W3C Web of Things: device Things, a Thing Description Directory, the microgrid orchestrator.")
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText("after", `\nEnvironment (a flag wins over its variable; see <command> --help):\n${SETTINGS.map((s) => `  ${s.env.padEnd(30)} ${s.flag}`).join("\n")}`);
 
   withSettings(program.command("start").description("run everything on one machine: front door (directory, microgrid API, web UI) and the simulated site, its TDs registered in the directory")).action(async (_o, cmd: Command) => {
     const settings = settingsOf(cmd);
@@ -169,7 +172,8 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
       if (e.code.startsWith("gridthings.")) process.stderr.write(`error: ${e.message}\n`);
-      return e.exitCode || 2;
+      // Usage errors (unknown option or command, missing argument) exit 2, like bad values.
+      return 2;
     }
     if (isCodedError(e)) {
       process.stderr.write(`error ${e.code}: ${e.message}\n`);
