@@ -197,8 +197,25 @@ export interface InstantiateOptions {
   modelHref?: string;
 }
 
+/** Resolved models per loader: a fleet of 10,000 meters resolves its model once. */
+const resolvedModels = new WeakMap<ModelLoader, Map<string, JsonObject>>();
+
+function resolveModel(load: ModelLoader, model: string): JsonObject {
+  let cache = resolvedModels.get(load);
+  if (!cache) {
+    cache = new Map();
+    resolvedModels.set(load, cache);
+  }
+  let resolved = cache.get(model);
+  if (!resolved) {
+    resolved = new Resolver(load).file(model);
+    cache.set(model, resolved);
+  }
+  return resolved;
+}
+
 export function instantiate(load: ModelLoader, options: InstantiateOptions): JsonObject {
-  const resolved = new Resolver(load).file(options.model);
+  const resolved = resolveModel(load, options.model);
   const td = stripModelTerms(substitute(resolved, options.values, options.model) as JsonObject, new Set(options.keepOptional ?? []));
   const links = Array.isArray(td.links) ? td.links : [];
   td.links = [...links, { rel: "type", href: options.modelHref ?? options.model, type: "application/tm+json" }];
