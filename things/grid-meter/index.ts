@@ -67,6 +67,7 @@ export async function startGridMeter(options: StartGridMeterOptions): Promise<Gr
       const thing = await host.expose(
         gridMeterThingSpec(ctx, virtual, { deviceId: GRID_METER_ID, mode: "virtual", sourceDescription: "virtual meter: load + battery - PV per phase", pollSeconds: spec.pollSeconds, protocols: spec.protocols }),
       );
+      stopping.push(() => host.destroy(thing.name));
       const unsubscribe = publishGridMeterChanges(virtual, thing);
       stopping.push(async () => unsubscribe());
       let lastSampleMs = ctx.sim.time();
@@ -118,6 +119,7 @@ export async function startGridMeter(options: StartGridMeterOptions): Promise<Gr
     const thing = await host.expose(
       gridMeterThingSpec(ctx, adapter, { deviceId: GRID_METER_ID, mode: "physical", sourceDescription: source, pollSeconds: spec.pollSeconds, protocols: spec.protocols }),
     );
+    stopping.push(() => host.destroy(thing.name));
     const unsubscribe = publishGridMeterChanges(adapter, thing);
     stopping.push(async () => unsubscribe());
     return {

@@ -12,6 +12,7 @@ import { closePlainClient, connectPlainClient } from "../../../src/modbus/plain-
 import { loadRegisterMap } from "../../../src/modbus/register-map-file.ts";
 import { findRegister, type RegisterMap } from "../../../src/modbus/register-map.ts";
 import { decodeRegister } from "../../../src/modbus/register-codec.ts";
+import { ModbusRegisterServer } from "../../../src/modbus/register-server.ts";
 import type { DeviceContext } from "../../../things/common/device-context.ts";
 import { startGridMeter, type GridMeterPart } from "../../../things/grid-meter/index.ts";
 import { CHANNEL_NAMES } from "../../../things/grid-meter/channels.ts";
@@ -145,6 +146,35 @@ describe("grid meter: SDM630 stand-in → node-wot Modbus adapter → seed 003 T
     sim.advanceTo(sim.time() + 1_000);
     await part.adapter!.poll();
     expect(await httpGet(`${base}/properties/quality`)).toBe("GOOD");
+  });
+});
+
+describe("grid meter: a real meter given its host, port and unit id", () => {
+  it("the same adapter consumes a TD generated from the map and serves seed 003 signs", async () => {
+    const map = await loadRegisterMap("sdm630.map.json");
+    // Another Modbus TCP device speaking the SDM630 map: unit 7, generator-reference signs.
+    const values: Record<string, number> = Object.fromEntries(map.registers.map((r) => [r.name, 230]));
+    Object.assign(values, { Phase1Power: -15000, Phase2Power: 3000, Phase3Power: 2000, TotalSystemPower: -10000, TotalSystemPowerFactor: -0.99 });
+    const realMeter = new ModbusRegisterServer({ units: { 7: { map, read: (name) => values[name] as number } } });
+    await realMeter.start();
+    const realSite: SiteFile = { ...site, gridMeter: { ...site.gridMeter, host: "127.0.0.1", port: realMeter.port, unitId: 7, protocols: ["http"] } };
+    const host = new ThingHost({ host: "127.0.0.1", httpPort: 0, coapPort: null, mqttUrl: null, tokens: new TokenTable([]), now: () => new Date() });
+    await host.start();
+    try {
+      const ctx: DeviceContext = { site: realSite, sim: new GridSimulator(realSite), models: modelLoader(), modelBase: `${host.httpBase}/models/` };
+      const part = await startGridMeter({ ctx, host, hostAddress: "127.0.0.1", modbusPort: 0, timer: false });
+      try {
+        expect(part.standIn).toBeUndefined();
+        const channels = (await httpGet(`${host.httpBase}/grid-meter/properties/channels`)) as Record<string, number | string>;
+        expect(channels).toMatchObject({ ActivePower_L1: 15000, ActivePower_L2: -3000, ActivePower_L3: -2000, ActivePower: 10000, PowerFactor: expect.closeTo(0.99, 6), quality: "GOOD" });
+        expect(realMeter.stats.reads).toBeGreaterThan(0);
+      } finally {
+        await part.stop();
+      }
+    } finally {
+      await host.stop();
+      await realMeter.stop();
+    }
   });
 });
 
