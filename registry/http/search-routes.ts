@@ -3,6 +3,7 @@ import { jsonpath, type JSONPathQuery } from "json-p3";
 import type { TokenTable } from "../../src/auth/roles.ts";
 import type { Directory } from "../directory.ts";
 import { fail } from "../errors.ts";
+import { compileFast } from "../search/jsonpath-fast.ts";
 import { queryForm, type SparqlIndex } from "../search/sparql-index.ts";
 import { principalOf, seesHouseholds } from "./access.ts";
 import { negotiate, requestMediaType } from "./media.ts";
@@ -25,20 +26,25 @@ function queryParam(request: FastifyRequest): string {
   return q;
 }
 
+type Evaluate = (tds: unknown[]) => unknown[];
+
 /** Compiled JSONPath queries, most recent last (compiling costs more than many evaluations). */
 class CompiledCache {
-  private readonly map = new Map<string, JSONPathQuery>();
-  get(query: string): JSONPathQuery {
+  private readonly map = new Map<string, Evaluate>();
+  get(query: string): Evaluate {
     let compiled = this.map.get(query);
     if (compiled) {
       this.map.delete(query);
     } else {
       if ((query.match(/\.\./g) ?? []).length > MAX_DESCENDANT_SEGMENTS) throw fail("JSONPATH_INVALID", `at most ${MAX_DESCENDANT_SEGMENTS} descendant segments (..) per query`);
+      let parsed: JSONPathQuery;
       try {
-        compiled = jsonpath.compile(query);
+        parsed = jsonpath.compile(query);
       } catch (e) {
         throw fail("JSONPATH_INVALID", `${(e as Error).message}`);
       }
+      const fast = compileFast(parsed);
+      compiled = fast ?? ((tds) => parsed.query(tds as Parameters<JSONPathQuery["query"]>[0]).values());
       if (this.map.size >= 200) this.map.delete(this.map.keys().next().value as string);
     }
     this.map.set(query, compiled);
@@ -61,7 +67,7 @@ export function registerSearchRoutes(app: FastifyInstance, o: SearchRoutesOption
       tds = view.map((e) => e.td);
       tdsCache.set(view, tds);
     }
-    const body = JSON.stringify(query.query(tds as Parameters<JSONPathQuery["query"]>[0]).values());
+    const body = JSON.stringify(query(tds));
     if (body.length > o.maxResultBytes) throw fail("SEARCH_RESULT_TOO_LARGE", `the answer is larger than ${o.maxResultBytes} bytes; narrow the query`);
     return reply.type(type).send(body);
   });

@@ -47,22 +47,25 @@ function toErrors(errors: readonly ErrorObject[] | null | undefined): Validation
  * rules. Compiled once: about 60 µs per TD afterwards.
  */
 export class TdValidator {
-  private readonly td: ValidateFunction;
-  private readonly registration: ValidateFunction;
+  private readonly fast: ValidateFunction[];
+  private readonly thorough: ValidateFunction[];
 
   constructor() {
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-    addFormats(ajv);
-    this.td = ajv.compile(require("@thing-description-playground/core/td-schema.json") as object);
-    this.registration = ajv.compile(REGISTRATION_SCHEMA);
+    const schema = require("@thing-description-playground/core/td-schema.json") as object;
+    // The fast validators stop at the first error; only a failing TD pays for the full report.
+    const compile = (allErrors: boolean) => {
+      const ajv = new Ajv({ strict: false, allErrors, validateFormats: true });
+      addFormats(ajv);
+      return [ajv.compile(schema), ajv.compile(REGISTRATION_SCHEMA)];
+    };
+    this.fast = compile(false);
+    this.thorough = compile(true);
   }
 
   /** Returns the problems found; an empty list means valid. */
   validate(td: unknown): ValidationError[] {
     if (typeof td !== "object" || td === null || Array.isArray(td)) return [{ field: "/", description: "a TD must be a JSON object" }];
-    const errors: ValidationError[] = [];
-    if (!this.td(td)) errors.push(...toErrors(this.td.errors));
-    if (!this.registration(td)) errors.push(...toErrors(this.registration.errors));
-    return errors;
+    if (this.fast.every((validate) => validate(td))) return [];
+    return this.thorough.flatMap((validate) => (validate(td) ? [] : toErrors(validate.errors)));
   }
 }
