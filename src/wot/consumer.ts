@@ -8,6 +8,7 @@ import { core, http, coap, mqtt, modbus, type Servient } from "./node-wot.ts";
 import { CodedError } from "../errors/coded-error.ts";
 import { WOT_ERRORS } from "./errors.ts";
 import { BEARER_SCHEME, type JsonObject } from "./published-td.ts";
+import { tuneNodeWotModbusRetries } from "./modbus-faults.ts";
 
 export interface ConsumerOptions {
   /** Bearer token sent to Things whose TD declares the bearer scheme. */
@@ -44,7 +45,11 @@ export class Consumer {
       servient.addClientFactory(this.coapFactory);
     }
     if (protocols.has("mqtt")) servient.addClientFactory(new mqtt.MqttClientFactory());
-    if (protocols.has("modbus")) servient.addClientFactory(new modbus.ModbusClientFactory());
+    if (protocols.has("modbus")) {
+      // node-wot retries a dead Modbus device for ~40 s by default; a consumer with deadlines cannot wait that long.
+      tuneNodeWotModbusRetries();
+      servient.addClientFactory(new modbus.ModbusClientFactory());
+    }
     this.wot = await servient.start();
     this.servient = servient;
   }
