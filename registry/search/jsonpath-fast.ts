@@ -21,6 +21,35 @@ class Unsupported extends Error {}
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const has = Object.prototype.hasOwnProperty;
 
+/** v[name] if v is an object with that own member, else Nothing (one lookup in the usual case). */
+function member(v: unknown, name: string): unknown {
+  if (!isObject(v)) return Nothing;
+  const x = v[name];
+  // JSON values are never undefined or functions; Object.prototype's members are (or are __proto__).
+  if (x === undefined || typeof x === "function" || (name === "__proto__" && !has.call(v, name))) return Nothing;
+  return x;
+}
+
+const primitive = (v: unknown) => v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+
+/** RFC 9535 comparison; primitives directly, everything else (Nothing, arrays, objects) through json-p3. */
+function compareValues(left: unknown, op: string, right: unknown): boolean {
+  if (!primitive(left) || !primitive(right)) return compare(left, op, right);
+  switch (op) {
+    case "==":
+      return left === right;
+    case "!=":
+      return left !== right;
+    default: {
+      const ordered = (typeof left === "number" && typeof right === "number") || (typeof left === "string" && typeof right === "string");
+      if (!ordered) return op === "<=" || op === ">=" ? left === right : false;
+      const l = left as number | string;
+      const r = right as number | string;
+      return op === "<" ? l < r : op === ">" ? l > r : op === "<=" ? l <= r : l >= r;
+    }
+  }
+}
+
 function children(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   if (isObject(value)) return Object.values(value);
@@ -34,7 +63,8 @@ function selector(sel: Selector): (value: unknown, root: unknown, out: unknown[]
   if (sel instanceof S.NameSelector) {
     const name = sel.name;
     return (v, _r, out) => {
-      if (isObject(v) && has.call(v, name)) out.push(v[name]);
+      const x = member(v, name);
+      if (x !== Nothing) out.push(x);
     };
   }
   if (sel instanceof S.IndexSelector) {
@@ -83,7 +113,7 @@ function compileSingular(segments: readonly Segment[]): Single | undefined {
     const sel = segment.selectors[0];
     if (sel instanceof S.NameSelector) {
       const name = sel.name;
-      getters.push((v) => (isObject(v) && has.call(v, name) ? v[name] : Nothing));
+      getters.push((v) => member(v, name));
     } else if (sel instanceof S.IndexSelector) {
       const index = sel.index;
       getters.push((v) => {
@@ -142,7 +172,7 @@ function compileTest(expr: Expr): Test {
     const left = compileComparable(e.left);
     const right = compileComparable(e.right);
     const op = e.operator;
-    return (v, r) => compare(left(v, r), op, right(v, r));
+    return (v, r) => compareValues(left(v, r), op, right(v, r));
   }
   const q = queryParts(expr);
   if (q) {
