@@ -2,6 +2,14 @@ import Fastify, { type FastifyInstance, type FastifyError } from "fastify";
 import { logger } from "../log/logger.ts";
 import { isCodedError } from "../errors/coded-error.ts";
 import { problem, sendProblem } from "../http/problem.ts";
+import type { ErrorCatalogue } from "../errors/coded-error.ts";
+
+/** Answers of the front door itself (the parts add their own codes). */
+export const FRONTDOOR_ERRORS = {
+  REQUEST_INVALID: { status: 400, title: "The request does not match the route's schema (validationErrors lists each problem)" },
+  NOT_FOUND: { status: 404, title: "No route for this method and path" },
+  INTERNAL_ERROR: { status: 500, title: "Internal server error (logged with details)" },
+} as const satisfies ErrorCatalogue;
 
 const log = logger("frontdoor");
 
