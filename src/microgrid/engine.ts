@@ -723,8 +723,9 @@ export class MicrogridEngine {
    * envelope on the mapped node; it replaces (withdraws) the circuit's earlier TOU envelopes.
    */
   setTouLimits(circuit_id: string, input: TouLimitsInput, by: string): { envelope: OperatingEnvelope; duplicate: boolean; microgrid_id: string; node_id: string } {
+    // translated outside the atomic block: a failed translation stays audited
+    const scope = this.resolveTouScope(circuit_id, "POST /api/circuit/{circuit_id}/tou_limits");
     return this.atomic(() => {
-      const scope = this.resolveTouScope(circuit_id, "POST /api/circuit/{circuit_id}/tou_limits");
       if (input.blocks.length === 0) throw invalid("ENVELOPE_INVALID", "AT_LEAST_ONE_BLOCK", {});
       const from = input.effective_from ?? input.blocks.map((b) => b.block_from).sort()[0] as string;
       const to = input.effective_to ?? input.blocks.map((b) => b.block_to).sort().at(-1) as string;

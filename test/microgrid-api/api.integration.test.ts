@@ -110,6 +110,10 @@ describe("telemetry and rebalance", () => {
     const again = await h.call("POST", `/api/microgrid/${MG}/rebalance`, { correlation_id: "req-1" });
     expect(again.body.result.cycle_id).toBe(c.cycle_id);
   });
+  it("a rebalance without a body is accepted", async () => {
+    const r = await h.call("POST", `/api/microgrid/${MG}/rebalance`);
+    expect(r.status).toBe(200);
+  });
   it("a stale pinned topology version is 409 with expected and actual version", async () => {
     const r = await h.call("POST", `/api/microgrid/${MG}/rebalance`, { topology_version: 0 });
     expectProblem(r, 409, "TOPOLOGY_VERSION_CONFLICT");
@@ -149,6 +153,13 @@ describe("topology writes", () => {
     const ok = await h.call("POST", `/api/microgrid/${MG}/topology`, { version: 1, patch: { upsert: [{ ...nodes[5], display_order: 9 }] } });
     expect(ok.status).toBe(200);
     expect(ok.body.result.version).toBe(2);
+  });
+  it("version 0 with a depot_id creates a microgrid; without depot_id an unknown microgrid is 404", async () => {
+    const gc = { node_id: "g", parent_node_id: null, name: "g", node_type: "GRID_CONNECTION", attached_asset_type: "CIRCUIT", attached_asset_id: "f-x", status: "ACTIVE", display_order: 1 };
+    expectProblem(await h.call("POST", "/api/microgrid/mg-new/topology", { version: 0, nodes: [gc] }), 404, "MICROGRID_NOT_FOUND");
+    const r = await h.call("POST", "/api/microgrid/mg-new/topology", { version: 0, depot_id: "depot-new", nodes: [gc] });
+    expect(r.body.result).toEqual({ microgrid_id: "mg-new", depot_id: "depot-new", version: 1 });
+    expect((await h.call("GET", "/api/microgrids")).body.result).toHaveLength(2);
   });
   it("node_type outside the seed enum and missing version are 400", async () => {
     expectProblem(await h.call("POST", `/api/microgrid/${MG}/topology`, { version: 3, nodes: [{ node_id: "x", parent_node_id: null, name: "x", node_type: "TRANSFORMER", attached_asset_type: null, attached_asset_id: null, status: "ACTIVE", display_order: 1 }] }), 400, "REQUEST_INVALID");

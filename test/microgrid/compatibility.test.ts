@@ -93,3 +93,11 @@ describe("circuit compatibility", () => {
     expect(dropped.removed).toEqual(["gc-feeder-3"]);
   });
 });
+
+describe("translation audit", () => {
+  it("a failed TOU translation stays in the outbox", () => {
+    const { engine } = engineWithTree();
+    expect(codeOf(() => engine.setTouLimits("nope", { blocks: [{ block_from: "2026-01-01T13:00:00Z", block_to: "2026-01-01T14:00:00Z", max_limit_watts: 1 }] }, "op")).code).toBe("LIMIT_SCOPE_TRANSLATION_FAILED");
+    expect(engine.drain().map((e) => [e.type, e.payload.reason_code])).toEqual([["compatibility.circuit_alias_failed", "LIMIT_SCOPE_TRANSLATION_FAILED"]]);
+  });
+});
