@@ -21,6 +21,7 @@ const td = {
   },
   actions: {
     pulse: { input: { type: "object", properties: { powerW: { type: "number", minimum: 0, maximum: 100 } }, required: ["powerW"] }, output: { type: "number" } },
+    count: { input: { type: "integer", minimum: 1 } },
   },
   events: { alarm: { data: { type: "string" } } },
 };
@@ -29,7 +30,7 @@ describe("ThingHost: guards around node-wot's servers", () => {
   const broker = new EmbeddedBroker({ host: "127.0.0.1", port: 0 });
   let host: ThingHost;
   let thing: HostedThing;
-  const state = { setpoint: 0, label: "a", level: 42, pulses: 0 };
+  const state = { setpoint: 0, label: "a", level: 42, pulses: 0, counted: 0 };
 
   beforeAll(async () => {
     await broker.start();
@@ -54,6 +55,7 @@ describe("ThingHost: guards around node-wot's servers", () => {
         level: { read: () => state.level },
       },
       actions: {
+        count: (input) => void (state.counted += input as number),
         pulse: (input) => {
           state.pulses++;
           return (input as { powerW: number }).powerW * 2;
@@ -61,6 +63,10 @@ describe("ThingHost: guards around node-wot's servers", () => {
       },
       powerChanging: ["properties/setpoint", "actions/pulse"],
     });
+    // More Things on the same MQTT server: node-wot adds a message listener per Thing (see mqtt-guard.ts).
+    for (const n of [2, 3]) {
+      await host.expose({ td: { ...td, id: `urn:test:dev-${n}`, title: `dev-${n}` }, protocols: ["http", "mqtt"], properties: { level: { read: () => n } } });
+    }
   });
 
   afterAll(async () => {
@@ -151,6 +157,8 @@ describe("ThingHost: guards around node-wot's servers", () => {
     expect(observed.code).toBe("2.05");
     const power = await coapRequest(`${base}/dev-1/properties/setpoint`, "PUT", 3);
     expect(power.code).toBe("4.01");
+    const event = await coapRequest(`${base}/dev-1/events/alarm`, "GET");
+    expect(event.code).toBe("4.05");
     const bad = await coapRequest(`${base}/dev-1/properties/label`, "PUT", "far-too-long-label");
     expect(bad.code).toBe("4.00");
     expect(JSON.parse(bad.text).code).toBe("INPUT_INVALID");
@@ -194,6 +202,9 @@ describe("ThingHost: guards around node-wot's servers", () => {
       await client.publishAsync("dev-1/properties/label/writeproperty", JSON.stringify("mq"));
       await new Promise((r) => setTimeout(r, 300));
       expect(state.label).toBe("mq");
+      await client.publishAsync("dev-1/actions/count", "1");
+      await new Promise((r) => setTimeout(r, 300));
+      expect(state.counted).toBe(1); // once, though three Things share the MQTT server
     } finally {
       await client.endAsync();
     }
