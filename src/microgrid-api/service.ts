@@ -102,7 +102,7 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
    * Runs fn on the engine alone, then persists what it produced (even when it threw: a failed
    * alias translation is audited), then notifies; the returned promise settles after durability.
    */
-  private exec<T>(fn: () => T, scheduleChanged = false): Promise<T> {
+  private exec<T>(fn: () => T, scheduleChanged = false, savesState = true): Promise<T> {
     const run = this.chain.then(async () => {
       let result: T | undefined;
       let error: unknown;
@@ -113,7 +113,7 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
       }
       const records = this.engine.drain();
       const stored = records.length > 0 ? this.storage.append(records) : [];
-      await this.storage.saveState(this.engine.snapshot());
+      if (savesState) await this.storage.saveState(this.engine.snapshot());
       for (const r of stored) {
         for (const l of this.listeners) {
           try {
@@ -164,7 +164,7 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
 
   /** Telemetry Ingest port: the REST route and the live site's meter feeder both call this. */
   ingestTelemetry(microgrid_id: string, readings: TelemetryReading[]) {
-    return this.exec(() => this.engine.ingestTelemetry(microgrid_id, readings));
+    return this.exec(() => this.engine.ingestTelemetry(microgrid_id, readings), false, false); // live state: not persisted
   }
 
   submitEnvelope(submission: OperatingEnvelopeSubmission) {

@@ -252,6 +252,29 @@ describe("compatibility paths", () => {
   });
 });
 
+describe("unknown ids", () => {
+  const rows: Array<[string, string, unknown, number, string]> = [
+    ["GET", "/api/microgrid/nope/control-points", undefined, 404, "MICROGRID_NOT_FOUND"],
+    ["GET", "/api/microgrid/nope/node-limits", undefined, 404, "MICROGRID_NOT_FOUND"],
+    ["GET", "/api/microgrid/nope/status", undefined, 404, "MICROGRID_NOT_FOUND"],
+    ["GET", "/api/microgrid/nope/cycles", undefined, 404, "MICROGRID_NOT_FOUND"],
+    ["GET", "/api/microgrid/nope/envelopes", undefined, 404, "MICROGRID_NOT_FOUND"],
+    ["GET", `/api/microgrid/${MG}/control-points/nope/status-events`, undefined, 404, "CONTROL_POINT_NOT_FOUND"],
+    ["POST", "/api/microgrid/nope/control-points/x", { capability_type: "DER", state: "enabled", control_source: "LOCAL" }, 404, "MICROGRID_NOT_FOUND"],
+    ["POST", "/api/microgrid/nope/node-limits", { node_id: "x", constraint_type: "NET_CAP", limit_watts: 1, source_type: "MANUAL" }, 404, "MICROGRID_NOT_FOUND"],
+    ["POST", "/api/microgrid/nope/rebalance", {}, 404, "MICROGRID_NOT_FOUND"],
+    ["POST", "/api/microgrid/nope/telemetry", { readings: [{ node_id: "x", measured_demand_watts: 1, observed_at: AT }] }, 404, "MICROGRID_NOT_FOUND"],
+    ["POST", `/api/microgrid/${MG}/node-limits`, { node_id: "ghost", constraint_type: "NET_CAP", limit_watts: 1, source_type: "MANUAL" }, 422, "NODE_LIMIT_INVALID"],
+    ["POST", `/api/microgrid/${MG}/control-points/x`, { capability_type: "DER", state: "enabled", control_source: "LOCAL", node_id: "ghost" }, 422, "CONTROL_POINT_INVALID"],
+    ["POST", "/api/depot/nope/microgrid/resync", { feeder_circuits: [] }, 404, "DEPOT_NOT_FOUND"],
+    ["GET", `/api/microgrid/${MG}/node-limits?colour=red`, undefined, 400, "REQUEST_INVALID"],
+    ["GET", `/api/microgrid/${MG}/cycles?limit=0`, undefined, 400, "REQUEST_INVALID"],
+  ];
+  for (const [method, path, body, status, code] of rows) {
+    it(`${method} ${path} → ${status} ${code}`, async () => expectProblem(await h.call(method, path, body), status, code));
+  }
+});
+
 describe("durability", () => {
   it("a restart keeps authored state, status history and cycles, and rebuilds projections", async () => {
     const before = {

@@ -70,6 +70,25 @@ describe("MicrogridService", () => {
   });
 });
 
+describe("periodic rebalance", () => {
+  it("runs ScheduledEventRebalancePeriodic{microgrid_id} on the latest telemetry", async () => {
+    const service = await MicrogridService.open({ storage: new InMemoryStorage(), definitions });
+    const nodes = service.topology(MG).nodes;
+    const parents = new Set(nodes.map((n) => n.parent_node_id));
+    const leaves = nodes.filter((n) => !parents.has(n.node_id));
+    const scheduler = new EnvelopeLifecycleScheduler(service, { rebalanceIntervalMs: 50 });
+    scheduler.start();
+    try {
+      await service.ingestTelemetry(MG, leaves.map((n) => ({ node_id: n.node_id, measured_demand_watts: 1000, observed_at: new Date().toISOString() })));
+      await vi.waitFor(() => expect(service.lastCycles(MG, 1)[0]?.audit.source).toBe("ScheduledEventRebalancePeriodic"), { timeout: 10_000, interval: 50 });
+      expect(service.lastCycles(MG, 1)[0]?.outcome).toBe("APPLIED");
+    } finally {
+      scheduler.stop();
+      await service.close();
+    }
+  });
+});
+
 describe("FileStorage", () => {
   it("keeps state and streams across reopen; the stream table refuses UPDATE and DELETE", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mg-store-"));

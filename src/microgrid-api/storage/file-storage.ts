@@ -49,11 +49,12 @@ export class FileStorage implements MicrogridStorage {
   /** Writes are serialised: the last state written is the last state saved. */
   saveState(state: AuthoredState): Promise<void> {
     const snapshot = structuredClone(state);
-    this.writes = this.writes.then(async () => {
+    const next = this.writes.then(async () => {
       this.low.data = snapshot;
       await this.low.write();
     });
-    return this.writes;
+    this.writes = next.catch(() => undefined); // one failed write must not fail every later one
+    return next;
   }
 
   append(records: readonly StreamRecord[]): StoredRecord[] {
