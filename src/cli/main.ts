@@ -3,6 +3,8 @@
  * `gridthings --help` lists the commands; every flag has an environment variable (see --help).
  */
 import { Command, Option, CommanderError } from "commander";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { logger } from "../log/logger.ts";
 import { isCodedError } from "../errors/coded-error.ts";
 import { SETTINGS, resolveSettings, type Settings } from "../config/options.ts";
@@ -25,6 +27,14 @@ function withSettings(command: Command): Command {
 function settingsOf(command: Command): Settings {
   const opts = command.opts() as Record<string, string | undefined>;
   return resolveSettings(opts, process.env);
+}
+
+/** The full list of Things and TD URLs, for when the terminal shows only a sample of the meters. */
+async function writeThingsList(settings: Settings, runtime: SiteRuntime): Promise<string> {
+  const file = resolve(settings.dataDir, "things.json");
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(runtime.things, null, 2) + "\n");
+  return file;
 }
 
 function printThings(runtime: SiteRuntime): void {
@@ -105,6 +115,7 @@ export function buildProgram(): Command {
       stoppers.push(runtime);
       print("GridThings is running.");
       printEndpoints(settings, runtime, door.url);
+      print(`All ${runtime.things.length} Things and their TD URLs: ${await writeThingsList(settings, runtime)}`);
       printTokens(tokens);
       print("Ctrl-C stops.");
     } catch (e) {
@@ -121,6 +132,7 @@ export function buildProgram(): Command {
     const runtime = await startSite(settings, tokens.table, { directory: settings.directory && token ? { url: settings.directory, token } : undefined, gridMeter: gridMeterFactory });
     print("Site is running.");
     printEndpoints(settings, runtime);
+    print(`All ${runtime.things.length} Things and their TD URLs: ${await writeThingsList(settings, runtime)}`);
     await runUntilSignal([runtime]);
   });
 
@@ -173,6 +185,13 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
       if (e.code.startsWith("gridthings.")) process.stderr.write(`error: ${e.message}\n`);
       // Usage errors (unknown option or command, missing argument) exit 2, like bad values.
+      return 2;
+    }
+    const errno = e as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (errno.code === "EADDRINUSE" || errno.code === "EACCES") {
+      const where = errno.address !== undefined ? `${errno.address}:${errno.port}` : "a port";
+      const why = errno.code === "EADDRINUSE" ? "is already in use" : "cannot be opened by this user";
+      process.stderr.write(`error ${errno.code}: ${where} ${why}; choose other ports with the flags or GRIDTHINGS_* variables (gridthings --help)\n`);
       return 2;
     }
     if (isCodedError(e)) {
