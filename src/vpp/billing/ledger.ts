@@ -1,0 +1,277 @@
+/**
+ * The billing ledger: append-only interval rows, the accepted readings they come from, and each
+ * meter's billing anchor, in one SQLite file (WAL, synchronous=FULL): `commit()` returns once the
+ * batch is on disk, and the meter stream acknowledges the MQTT messages only after it. Rows are
+ * keyed (meter, interval, revision) and readings (meter, time): writing twice is a no-op.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { meteringError } from "../metering/errors.ts";
+import type { RegisterPoint } from "../metering/types.ts";
+import type { BillingRestoreState } from "./interval-biller.ts";
+import { recordsToCsv } from "./csv.ts";
+import { INTERVAL_MS, type BilledInterval, type IntervalRecord } from "./types.ts";
+
+export interface StoredReading extends RegisterPoint {
+  readonly meterId: string;
+}
+
+export interface LedgerBatch {
+  readonly records: readonly IntervalRecord[];
+  readonly readings: readonly StoredReading[];
+  readonly anchors: readonly StoredReading[];
+}
+
+export interface EnergyTotals {
+  readonly importMilliWh: number;
+  readonly exportMilliWh: number;
+  readonly amount: number;
+}
+
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const METER_ID = /^[^\s/+#]{1,200}$/;
+
+type Row = {
+  meter_id: string;
+  interval_start: number;
+  from_ms: number;
+  interval_end: number;
+  revision: number;
+  kind: string;
+  import_mwh: number;
+  export_mwh: number;
+  estimated: number;
+  tariff: string;
+  period: string;
+  import_price: number;
+  export_price: number;
+  amount: number;
+  recorded_at: number;
+};
+
+function toRecord(r: Row): IntervalRecord {
+  return {
+    meterId: r.meter_id,
+    intervalStartMs: r.interval_start,
+    fromMs: r.from_ms,
+    intervalEndMs: r.interval_end,
+    revision: r.revision,
+    kind: r.kind === "adjustment" ? "adjustment" : "original",
+    importMilliWh: r.import_mwh,
+    exportMilliWh: r.export_mwh,
+    estimated: r.estimated === 1,
+    tariffId: r.tariff,
+    period: r.period,
+    importPricePerKwh: r.import_price,
+    exportPricePerKwh: r.export_price,
+    amount: r.amount,
+    recordedAtMs: r.recorded_at,
+  };
+}
+
+function instant(value: string | number, what: string): number {
+  const ms = typeof value === "number" ? value : Date.parse(value);
+  if (!Number.isFinite(ms)) throw meteringError("BILLING_BAD_ARGUMENT", `${what} is not an instant: ${JSON.stringify(value)}`);
+  return ms;
+}
+
+function checkMeter(meterId: unknown): string {
+  if (typeof meterId !== "string" || !METER_ID.test(meterId)) throw meteringError("BILLING_BAD_ARGUMENT", `not a meter id: ${JSON.stringify(meterId)}`);
+  return meterId;
+}
+
+/** "YYYY-MM-DD" (a UTC day) → [start, end) epoch ms. */
+export function dayRange(day: unknown): [number, number] {
+  const m = typeof day === "string" ? DAY.exec(day) : null;
+  if (!m) throw meteringError("BILLING_BAD_ARGUMENT", `day must be YYYY-MM-DD, got ${JSON.stringify(day)}`);
+  const start = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  if (new Date(start).toISOString().slice(0, 10) !== day) throw meteringError("BILLING_BAD_ARGUMENT", `no such day: ${String(day)}`);
+  return [start, start + 86_400_000];
+}
+
+export class BillingLedger {
+  private readonly db: Database;
+  private readonly insertRecord;
+  private readonly insertReading;
+  private readonly insertAnchor;
+  private readonly commitTx: (batch: LedgerBatch) => void;
+  private closed = false;
+
+  /** `dataDir` null: an in-memory ledger (tests, benchmarks of the core). */
+  static open(dataDir: string | null): BillingLedger {
+    return new BillingLedger(dataDir);
+  }
+
+  private constructor(dataDir: string | null) {
+    let db: Database | undefined;
+    try {
+      if (dataDir !== null) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      db = new Database(dataDir === null ? ":memory:" : join(dataDir, "billing.sqlite"), { timeout: 0 });
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = FULL");
+      // One writer: the exclusive lock is taken by the first write below and kept.
+      db.pragma("locking_mode = EXCLUSIVE");
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS intervals (
+          meter_id TEXT NOT NULL, interval_start INTEGER NOT NULL, revision INTEGER NOT NULL,
+          from_ms INTEGER NOT NULL, interval_end INTEGER NOT NULL, kind TEXT NOT NULL,
+          import_mwh INTEGER NOT NULL, export_mwh INTEGER NOT NULL, estimated INTEGER NOT NULL,
+          tariff TEXT NOT NULL, period TEXT NOT NULL, import_price REAL NOT NULL, export_price REAL NOT NULL,
+          amount REAL NOT NULL, recorded_at INTEGER NOT NULL,
+          PRIMARY KEY (meter_id, interval_start, revision)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS readings (
+          meter_id TEXT NOT NULL, time_ms INTEGER NOT NULL, sequence INTEGER NOT NULL,
+          import_mwh INTEGER NOT NULL, export_mwh INTEGER NOT NULL, power_w REAL NOT NULL,
+          PRIMARY KEY (meter_id, time_ms)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS anchors (
+          meter_id TEXT PRIMARY KEY, time_ms INTEGER NOT NULL, sequence INTEGER NOT NULL,
+          import_mwh INTEGER NOT NULL, export_mwh INTEGER NOT NULL, power_w REAL NOT NULL) WITHOUT ROWID;
+      `);
+    } catch (e) {
+      db?.close();
+      const message = (e as Error).message;
+      if (/locked|busy/i.test(message)) throw meteringError("BILLING_STORE_LOCKED", `billing ledger in ${dataDir} is in use by another process`);
+      throw meteringError("BILLING_STORE_FAILED", `cannot open the billing ledger in ${String(dataDir)}: ${message}`);
+    }
+    this.db = db;
+    this.insertRecord = db.prepare(
+      "INSERT OR IGNORE INTO intervals (meter_id, interval_start, revision, from_ms, interval_end, kind, import_mwh, export_mwh, estimated, tariff, period, import_price, export_price, amount, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    );
+    this.insertReading = db.prepare("INSERT OR IGNORE INTO readings (meter_id, time_ms, sequence, import_mwh, export_mwh, power_w) VALUES (?,?,?,?,?,?)");
+    this.insertAnchor = db.prepare("INSERT OR IGNORE INTO anchors (meter_id, time_ms, sequence, import_mwh, export_mwh, power_w) VALUES (?,?,?,?,?,?)");
+    this.commitTx = db.transaction((batch: LedgerBatch) => {
+      for (const a of batch.anchors) this.insertAnchor.run(a.meterId, a.timeMs, a.sequence, a.importMilliWh, a.exportMilliWh, a.activePowerW);
+      for (const p of batch.readings) this.insertReading.run(p.meterId, p.timeMs, p.sequence, p.importMilliWh, p.exportMilliWh, p.activePowerW);
+      for (const r of batch.records)
+        this.insertRecord.run(r.meterId, r.intervalStartMs, r.revision, r.fromMs, r.intervalEndMs, r.kind, r.importMilliWh, r.exportMilliWh, r.estimated ? 1 : 0, r.tariffId, r.period, r.importPricePerKwh, r.exportPricePerKwh, r.amount, r.recordedAtMs);
+    });
+  }
+
+  /** Writes a batch in one transaction; on return it is durable. Throws BILLING_STORE_FAILED. */
+  commit(batch: LedgerBatch): void {
+    if (this.closed) throw meteringError("BILLING_STORE_FAILED", "the billing ledger is closed");
+    try {
+      this.commitTx(batch);
+    } catch (e) {
+      throw meteringError("BILLING_STORE_FAILED", `billing ledger write failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Every row of a meter whose interval starts in [from, to), in order (interval, revision). */
+  records(meterId: string, from: string | number, to: string | number): IntervalRecord[] {
+    const id = checkMeter(meterId);
+    const a = instant(from, "from");
+    const b = instant(to, "to");
+    if (b < a) throw meteringError("BILLING_BAD_ARGUMENT", "to is before from");
+    const rows = this.db.prepare("SELECT * FROM intervals WHERE meter_id = ? AND interval_start >= ? AND interval_start < ? ORDER BY interval_start, revision").all(id, a, b) as Row[];
+    return rows.map(toRecord);
+  }
+
+  /** The current state of each interval of a meter starting in [from, to): its rows summed. */
+  intervals(meterId: string, from: string | number, to: string | number): BilledInterval[] {
+    const out: BilledInterval[] = [];
+    let current: { first: IntervalRecord; imp: number; exp: number; amount: number; last: IntervalRecord; n: number } | undefined;
+    const flush = () => {
+      if (!current) return;
+      const f = current.first;
+      out.push({
+        meterId: f.meterId,
+        intervalStart: new Date(f.intervalStartMs).toISOString(),
+        intervalEnd: new Date(f.intervalEndMs).toISOString(),
+        from: new Date(f.fromMs).toISOString(),
+        importWh: current.imp / 1000,
+        exportWh: current.exp / 1000,
+        estimated: current.last.estimated,
+        period: f.period,
+        amount: current.amount,
+        adjustments: current.n - 1,
+      });
+    };
+    for (const r of this.records(meterId, from, to)) {
+      if (!current || current.first.intervalStartMs !== r.intervalStartMs) {
+        flush();
+        current = { first: r, imp: 0, exp: 0, amount: 0, last: r, n: 0 };
+      }
+      current.imp += r.importMilliWh;
+      current.exp += r.exportMilliWh;
+      current.amount += r.amount;
+      current.last = r;
+      current.n++;
+    }
+    flush();
+    return out;
+  }
+
+  /** Billed energy of a meter over intervals starting in [from, to) (every row summed). */
+  totals(meterId: string, from: string | number = 0, to: string | number = 8.64e15): EnergyTotals {
+    const id = checkMeter(meterId);
+    const [row] = this.db
+      .prepare("SELECT COALESCE(SUM(import_mwh),0) AS i, COALESCE(SUM(export_mwh),0) AS e, COALESCE(SUM(amount),0) AS a FROM intervals WHERE meter_id = ? AND interval_start >= ? AND interval_start < ?")
+      .all(id, instant(from, "from"), instant(to, "to")) as Array<{ i: number; e: number; a: number }>;
+    return { importMilliWh: row!.i, exportMilliWh: row!.e, amount: row!.a };
+  }
+
+  /** CSV of a meter's rows for one UTC day (YYYY-MM-DD): originals and adjustments. */
+  exportCsv(meterId: string, day: string): string {
+    checkMeter(meterId);
+    const [start, end] = dayRange(day);
+    return recordsToCsv(this.records(meterId, start, end));
+  }
+
+  /** Meters with at least one row or reading. */
+  meters(): string[] {
+    return (this.db.prepare("SELECT meter_id FROM anchors ORDER BY meter_id").all() as Array<{ meter_id: string }>).map((r) => r.meter_id);
+  }
+
+  rowCount(): { intervals: number; readings: number } {
+    const [i] = this.db.prepare("SELECT COUNT(*) AS n FROM intervals").all() as Array<{ n: number }>;
+    const [r] = this.db.prepare("SELECT COUNT(*) AS n FROM readings").all() as Array<{ n: number }>;
+    return { intervals: i!.n, readings: r!.n };
+  }
+
+  /**
+   * What a restarted meter stream needs: each meter's anchor and the current value of its recent
+   * intervals, and its readings within `windowMs` of its newest, in time order, to replay.
+   */
+  restoreState(windowMs: number): Array<{ meterId: string; billing: BillingRestoreState; readings: StoredReading[] }> {
+    const anchors = this.db.prepare("SELECT * FROM anchors").all() as Array<{ meter_id: string; time_ms: number; sequence: number; import_mwh: number; export_mwh: number; power_w: number }>;
+    const out = [];
+    const newestOf = this.db.prepare("SELECT MAX(time_ms) AS t FROM readings WHERE meter_id = ?");
+    const readingsOf = this.db.prepare("SELECT * FROM readings WHERE meter_id = ? AND time_ms >= ? ORDER BY time_ms");
+    const intervalsOf = this.db.prepare(
+      "SELECT interval_start AS s, SUM(import_mwh) AS i, SUM(export_mwh) AS e, MAX(revision) AS rev, (SELECT estimated FROM intervals x WHERE x.meter_id = y.meter_id AND x.interval_start = y.interval_start ORDER BY revision DESC LIMIT 1) AS est FROM intervals y WHERE meter_id = ? AND interval_start >= ? GROUP BY interval_start",
+    );
+    for (const a of anchors) {
+      const [n] = newestOf.all(a.meter_id) as Array<{ t: number | null }>;
+      const since = (n?.t ?? a.time_ms) - windowMs;
+      const readings = (readingsOf.all(a.meter_id, since) as Array<{ time_ms: number; sequence: number; import_mwh: number; export_mwh: number; power_w: number }>).map((r) => ({
+        meterId: a.meter_id,
+        timeMs: r.time_ms,
+        sequence: r.sequence,
+        importMilliWh: r.import_mwh,
+        exportMilliWh: r.export_mwh,
+        activePowerW: r.power_w,
+      }));
+      const intervals = (intervalsOf.all(a.meter_id, since - 2 * INTERVAL_MS) as Array<{ s: number; i: number; e: number; rev: number; est: number }>).map((r) => ({
+        intervalStartMs: r.s,
+        importMilliWh: r.i,
+        exportMilliWh: r.e,
+        estimated: r.est === 1,
+        revision: r.rev,
+      }));
+      out.push({
+        meterId: a.meter_id,
+        billing: { anchor: { timeMs: a.time_ms, sequence: a.sequence, importMilliWh: a.import_mwh, exportMilliWh: a.export_mwh, activePowerW: a.power_w }, intervals },
+        readings,
+      });
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
