@@ -13,7 +13,6 @@ export const REGISTRY_ERRORS = {
   THING_NOT_FOUND: { status: 404, title: "No Thing Description with this id" },
   QUERY_PARAMETER_INVALID: { status: 400, title: "A query parameter is not valid" },
   SORT_UNSUPPORTED: { status: 400, title: "Only sorting by id is supported" },
-  DIFF_UNSUPPORTED: { status: 400, title: "diff is only supported on thing_created and thing_updated event streams" },
   EVENT_TYPE_UNKNOWN: { status: 404, title: "Unknown event type" },
   JSONPATH_INVALID: { status: 400, title: "The JSONPath query is not valid RFC 9535" },
   SPARQL_INVALID: { status: 400, title: "The SPARQL query is not valid" },
