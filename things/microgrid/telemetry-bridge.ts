@@ -1,0 +1,116 @@
+/**
+ * Live site → microgrid telemetry, the pure half: which site Things feed which microgrid nodes, and
+ * one sample of their powers turned into Telemetry Ingest readings (seed 002 sign: positive =
+ * consumption, negative = generation).
+ *
+ * Mapping, read from the topology and the site's TDs (no configuration):
+ * - a first-level GRID_CONNECTION node attached to CIRCUIT `F` is feeder F's grid connection;
+ * - the node attached to `feeder-load-F` carries the sum of the smart meters whose TD says
+ *   `gt:feeder: F` (imports positive), once every one of them has reported;
+ * - any other node attached to the id of a site Thing gets that Thing's `activePower`, negated for
+ *   devices whose own convention is generation-positive (battery discharge, PV and wind output);
+ * - the grid connection gets its feeder's total (meter sum + the devices on that feeder), only when
+ *   every part is known: nothing is invented for a part that did not report.
+ * Nodes without a live source (the depot's charge points on the demo site) get no reading, so the
+ * balancing cycle applies its fallback rules to them (D-012).
+ */
+import type { MicrogridNode, TelemetryReading } from "../../src/microgrid/types.ts";
+import type { JsonObject } from "../../src/wot/published-td.ts";
+
+/** Site Thing `@type`s whose `activePower` is positive for generation. */
+export const GENERATION_POSITIVE_TYPES: readonly string[] = ["gt:Battery", "gt:PvPlant", "gt:WindPlant"];
+export const SMART_METER_TYPE = "gt:SmartMeter";
+export const FEEDER_LOAD_PREFIX = "feeder-load-";
+
+export interface SiteThing {
+  title: string;
+  types: readonly string[];
+  feeder: string | null;
+}
+
+export function siteThingOf(td: JsonObject): SiteThing {
+  const type = td["@type"];
+  const types = Array.isArray(type) ? type.filter((t): t is string => typeof t === "string") : typeof type === "string" ? [type] : [];
+  const feeder = td["gt:feeder"];
+  return { title: String(td.title), types, feeder: typeof feeder === "string" ? feeder : null };
+}
+
+export interface FeederPlan {
+  feeder: string;
+  grid_node_id: string;
+  load_node_id: string | null;
+  /** Titles of the smart meters on the feeder (their readings are summed). */
+  meters: string[];
+}
+
+export interface DevicePlan {
+  /** Title of the site Thing. */
+  thing: string;
+  node_id: string;
+  feeder: string | null;
+  /** Multiplies the Thing's `activePower` into demand (−1 for generation-positive devices). */
+  sign: 1 | -1;
+}
+
+export interface BridgePlan {
+  microgrid_id: string;
+  feeders: FeederPlan[];
+  devices: DevicePlan[];
+}
+
+const byNodeId = <T extends { node_id: string }>(a: T, b: T) => (a.node_id < b.node_id ? -1 : a.node_id > b.node_id ? 1 : 0);
+
+export function planBridge(microgrid_id: string, nodes: readonly MicrogridNode[], things: readonly SiteThing[]): BridgePlan {
+  const thingByTitle = new Map(things.map((t) => [t.title, t] as const));
+  const loadNodeOf = new Map<string, string>();
+  for (const n of nodes) if (n.attached_asset_id?.startsWith(FEEDER_LOAD_PREFIX)) loadNodeOf.set(n.attached_asset_id.slice(FEEDER_LOAD_PREFIX.length), n.node_id);
+  const feeders: FeederPlan[] = nodes
+    .filter((n) => n.parent_node_id === null && n.node_type === "GRID_CONNECTION" && n.attached_asset_type === "CIRCUIT" && n.attached_asset_id !== null)
+    .map((n) => {
+      const feeder = n.attached_asset_id as string;
+      const meters = things.filter((t) => t.feeder === feeder && t.types.includes(SMART_METER_TYPE)).map((t) => t.title).sort();
+      return { feeder, grid_node_id: n.node_id, load_node_id: loadNodeOf.get(feeder) ?? null, meters };
+    })
+    .sort((a, b) => (a.feeder < b.feeder ? -1 : 1));
+  const devices: DevicePlan[] = [];
+  for (const n of nodes) {
+    if (n.node_type === "GRID_CONNECTION" || n.attached_asset_id === null) continue;
+    const thing = thingByTitle.get(n.attached_asset_id);
+    if (!thing || thing.types.includes(SMART_METER_TYPE)) continue;
+    devices.push({ thing: thing.title, node_id: n.node_id, feeder: thing.feeder, sign: thing.types.some((t) => GENERATION_POSITIVE_TYPES.includes(t)) ? -1 : 1 });
+  }
+  return { microgrid_id, feeders, devices: devices.sort(byNodeId) };
+}
+
+export interface BridgeSample {
+  /** Latest `activePowerW` of each smart meter, by title (import positive). */
+  meterPowerW: ReadonlyMap<string, number>;
+  /** `activePower` of each mapped device Thing, by title, in the device's own convention. */
+  devicePowerW: ReadonlyMap<string, number>;
+}
+
+/** Readings for one instant, sorted by node id; parts without data are left out. */
+export function bridgeReadings(plan: BridgePlan, sample: BridgeSample, observed_at: string): TelemetryReading[] {
+  const out: TelemetryReading[] = [];
+  const deviceDemand = new Map<string, number>();
+  for (const d of plan.devices) {
+    const p = sample.devicePowerW.get(d.thing);
+    if (p === undefined || !Number.isFinite(p)) continue;
+    const demand = Math.round(d.sign * p) || 0; // no -0 on the wire
+    deviceDemand.set(d.node_id, demand);
+    out.push({ node_id: d.node_id, measured_demand_watts: demand, observed_at });
+  }
+  for (const f of plan.feeders) {
+    let load: number | null = null;
+    if (f.meters.length > 0 && f.meters.every((m) => Number.isFinite(sample.meterPowerW.get(m)))) {
+      load = Math.round(f.meters.reduce((sum, m) => sum + (sample.meterPowerW.get(m) as number), 0)) || 0;
+      if (f.load_node_id) out.push({ node_id: f.load_node_id, measured_demand_watts: load, observed_at });
+    }
+    const onFeeder = plan.devices.filter((d) => d.feeder === f.feeder);
+    if (load !== null && onFeeder.every((d) => deviceDemand.has(d.node_id))) {
+      const total = onFeeder.reduce((sum, d) => sum + (deviceDemand.get(d.node_id) as number), load);
+      out.push({ node_id: f.grid_node_id, measured_demand_watts: total, observed_at });
+    }
+  }
+  return out.sort(byNodeId);
+}
