@@ -10,7 +10,11 @@ import { isCodedError } from "../errors/coded-error.ts";
 import { SETTINGS, resolveSettings, type Settings } from "../config/options.ts";
 import { DEVICE_KINDS, type DeviceKind, type SiteRuntime } from "../site/runtime.ts";
 import { print } from "./print.ts";
-import { loadTokens, startFrontDoor, startSite, tokenFor, type Stopper } from "./stack.ts";
+import { loadTokens, startFrontDoor, startLiveTelemetry, startOrchestrator, startSite, tokenFor, type Stopper } from "./stack.ts";
+import { cycleLine } from "../../things/microgrid/live-site.ts";
+import type { OrchestratorHost } from "../../things/microgrid/host.ts";
+import type { MicrogridService } from "../microgrid-api/service.ts";
+import { listDepotScenarios, runDepotScenario } from "../microgrid/simulator/run.ts";
 import { startGridMeter as gridMeterFactory } from "../../things/grid-meter/index.ts";
 
 const log = logger("cli");
@@ -68,6 +72,13 @@ function printEndpoints(settings: Settings, runtime: SiteRuntime | undefined, fr
   }
 }
 
+function printOrchestrator(service: MicrogridService, orchestrator: OrchestratorHost): void {
+  for (const m of service.listMicrogrids()) {
+    const url = orchestrator.tdUrl(m.microgrid_id);
+    if (url) print(`Orchestrator     ${url}   (microgrid ${m.microgrid_id}: WoT Thing over HTTP${orchestrator.thingHost.mqttUrl ? " and MQTT" : ""}; actions need the operator token)`);
+  }
+}
+
 async function runUntilSignal(stoppers: Stopper[]): Promise<void> {
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -107,19 +118,32 @@ export function buildProgram(): Command {
   withSettings(program.command("start").description("run everything on one machine: front door (directory, microgrid API, web UI) and the simulated site, its TDs registered in the directory")).action(async (_o, cmd: Command) => {
     const settings = settingsOf(cmd);
     const tokens = await loadTokens(settings);
-    const door = await startFrontDoor(settings, tokens.table);
+    const door = await startFrontDoor(settings, tokens.table, { rebalanceIntervalMs: 15_000 });
     const stoppers: Stopper[] = [door];
     try {
       const deviceToken = tokenFor(tokens.entries, "device") ?? tokenFor(tokens.entries, "admin");
-      const runtime = await startSite(settings, tokens.table, { directory: deviceToken ? { url: door.url, token: deviceToken } : undefined, gridMeter: gridMeterFactory });
+      const directory = deviceToken ? { url: door.url, token: deviceToken } : undefined;
+      const runtime = await startSite(settings, tokens.table, { directory, gridMeter: gridMeterFactory });
       stoppers.push(runtime);
+      const service = door.microgrid.service();
+      const orchestrator = await startOrchestrator(settings, tokens.table, service, { mqttUrl: runtime.mqttUrl ?? null, directory });
+      stoppers.push(orchestrator);
+      const live = await startLiveTelemetry(settings, service, runtime);
+      stoppers.push(live);
       print("GridThings is running.");
       printEndpoints(settings, runtime, door.url);
+      printOrchestrator(service, orchestrator);
+      for (const feed of live.feeds) print(`Live telemetry   ${feed.bridgePlan?.microgrid_id}: site meters and devices every ${feed.intervalMs / 1000} s; a balancing cycle every 15 s, one "cycle" line each`);
       print(`All ${runtime.things.length} Things and their TD URLs: ${await writeThingsList(settings, runtime)}`);
       printTokens(tokens);
       print("Ctrl-C stops.");
+      const unsubscribe = service.onEvent((record) => {
+        const line = cycleLine(record);
+        if (line) print(line);
+      });
+      stoppers.push({ stop: async () => void unsubscribe() });
     } catch (e) {
-      await door.stop();
+      for (const s of [...stoppers].reverse()) await s.stop().catch(() => undefined);
       throw e;
     }
     await runUntilSignal(stoppers);
@@ -140,10 +164,19 @@ export function buildProgram(): Command {
     const settings = settingsOf(cmd);
     const tokens = await loadTokens(settings);
     const door = await startFrontDoor(settings, tokens.table);
+    let orchestrator: OrchestratorHost;
+    try {
+      const token = tokenFor(tokens.entries, "device") ?? tokenFor(tokens.entries, "admin");
+      orchestrator = await startOrchestrator(settings, tokens.table, door.microgrid.service(), { mqttUrl: settings.mqttUrl ?? null, directory: token ? { url: door.url, token } : undefined });
+    } catch (e) {
+      await door.stop();
+      throw e;
+    }
     print("Directory is running.");
     printEndpoints(settings, undefined, door.url);
+    printOrchestrator(door.microgrid.service(), orchestrator);
     printTokens(tokens);
-    await runUntilSignal([door]);
+    await runUntilSignal([door, orchestrator]);
   });
 
   withSettings(
@@ -171,6 +204,26 @@ export function buildProgram(): Command {
     printEndpoints(settings, runtime);
     await runUntilSignal([runtime]);
   });
+
+  program
+    .command("depot-sim")
+    .description("run a depot simulator scenario of the microgrid orchestrator (seed 002 FR-017) and print its JSON report, identical across runs")
+    .argument("[scenario]", "scenario name (see --list)")
+    .option("--list", "list the scenarios")
+    .action((scenario: string | undefined, o: { list?: boolean }) => {
+      const scenarios = listDepotScenarios();
+      if (o.list) {
+        for (const s of scenarios) print(`${s.name.padEnd(28)} ${s.edge_case}`);
+        return;
+      }
+      if (!scenario || !scenarios.some((s) => s.name === scenario)) {
+        const why = scenario ? `unknown scenario "${scenario}"` : "a scenario is required";
+        throw new CommanderError(2, "gridthings.scenario", `${why}: one of ${scenarios.map((s) => s.name).join(", ")}`);
+      }
+      const report = runDepotScenario(scenario);
+      print(JSON.stringify(report, null, 2));
+      if (!report.passed) process.exitCode = 1;
+    });
 
   return program;
 }

@@ -8,7 +8,10 @@ import { TokenTable, type TokenEntry } from "../auth/roles.ts";
 import { loadOrCreateTokens } from "../auth/tokens-file.ts";
 import { FrontDoor, type FrontDoorPart } from "../frontdoor/server.ts";
 import { createDirectoryPart } from "../../registry/index.ts";
-import { createMicrogridApiPart, loadMicrogridDefinitions } from "../microgrid-api/part.ts";
+import { createMicrogridApiPart, loadMicrogridDefinitions, type MicrogridApiPart } from "../microgrid-api/part.ts";
+import type { MicrogridService } from "../microgrid-api/service.ts";
+import { OrchestratorHost } from "../../things/microgrid/host.ts";
+import { startLiveSite, type LiveSite } from "../../things/microgrid/live-site.ts";
 import { loadSite } from "../site/load-site.ts";
 import { SiteRuntime, type DeviceKind, type GridMeterFactory } from "../site/runtime.ts";
 import { TDS_DIR } from "../tm/model-files.ts";
@@ -28,17 +31,46 @@ export function tokenFor(entries: readonly TokenEntry[], role: TokenEntry["roles
   return entries.find((e) => e.roles.includes(role))?.token;
 }
 
-export async function startFrontDoor(settings: Settings, tokens: TokenTable): Promise<FrontDoor> {
+/** `rebalanceIntervalMs`: periodic balancing cycles of every microgrid (`start` runs them on live telemetry). */
+export async function startFrontDoor(settings: Settings, tokens: TokenTable, options: { rebalanceIntervalMs?: number } = {}): Promise<FrontDoor & { microgrid: MicrogridApiPart }> {
   const dataDir = resolve(settings.dataDir);
   await mkdir(join(dataDir, "directory"), { recursive: true });
   await mkdir(join(dataDir, "microgrid"), { recursive: true });
-  const parts: FrontDoorPart[] = [
-    createDirectoryPart({ dataDir: join(dataDir, "directory"), tokens, maxTtlSeconds: 24 * 3600 }),
-    createMicrogridApiPart({ dataDir: join(dataDir, "microgrid"), tokens, definitions: loadMicrogridDefinitions(join(TDS_DIR, "microgrid")) }),
-  ];
+  const microgrid = createMicrogridApiPart({
+    dataDir: join(dataDir, "microgrid"),
+    tokens,
+    definitions: loadMicrogridDefinitions(join(TDS_DIR, "microgrid")),
+    ...(options.rebalanceIntervalMs ? { scheduler: { rebalanceIntervalMs: options.rebalanceIntervalMs } } : {}),
+  });
+  const parts: FrontDoorPart[] = [createDirectoryPart({ dataDir: join(dataDir, "directory"), tokens, maxTtlSeconds: 24 * 3600 }), microgrid];
   const door = new FrontDoor({ host: settings.host, port: settings.port, parts });
   await door.start();
-  return door;
+  return Object.assign(door, { microgrid });
+}
+
+/** The orchestrator Things (one per microgrid) on their own servient, in the process that owns the service. */
+export async function startOrchestrator(
+  settings: Settings,
+  tokens: TokenTable,
+  service: MicrogridService,
+  options: { mqttUrl: string | null; directory?: { url: string; token: string } },
+): Promise<OrchestratorHost> {
+  const host = new OrchestratorHost({
+    service,
+    host: settings.host,
+    httpPort: settings.orchestratorPort,
+    mqttUrl: options.mqttUrl,
+    tokens,
+    directory: options.directory ? { ...options.directory, ttlSeconds: settings.ttl } : undefined,
+  });
+  await host.start();
+  return host;
+}
+
+/** Feeds the microgrids from the running site's Things (their published TDs, read over WoT). */
+export async function startLiveTelemetry(settings: Settings, service: MicrogridService, runtime: SiteRuntime): Promise<LiveSite> {
+  const tds = runtime.thingHost.hosted().map((t) => t.td);
+  return startLiveSite({ service, tds, mqttUrl: runtime.mqttUrl ?? null, speed: settings.speed });
 }
 
 export async function startSite(

@@ -49,6 +49,10 @@ export class LiveTelemetryFeed {
 
   constructor(private readonly options: LiveTelemetryOptions) {}
 
+  get intervalMs(): number {
+    return this.options.intervalMs;
+  }
+
   get bridgePlan(): BridgePlan | undefined {
     return this.plan;
   }

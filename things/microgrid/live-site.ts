@@ -1,0 +1,54 @@
+/**
+ * The live demo: one telemetry feed per microgrid that has something to read on the site, and the
+ * one-line summary of a completed cycle the CLI prints so `npm start` shows cycles happening.
+ */
+import type { MicrogridService } from "../../src/microgrid-api/service.ts";
+import type { StoredRecord } from "../../src/microgrid-api/storage/storage-port.ts";
+import type { JsonObject } from "../../src/wot/published-td.ts";
+import { LiveTelemetryFeed } from "./live-telemetry.ts";
+
+export interface LiveSiteOptions {
+  service: MicrogridService;
+  /** The site's published TDs. */
+  tds: readonly JsonObject[];
+  mqttUrl: string | null;
+  /** Simulated seconds per real second: the feed reads every 5 simulated seconds (at most once a real second). */
+  speed: number;
+}
+
+export interface LiveSite {
+  feeds: readonly LiveTelemetryFeed[];
+  stop(): Promise<void>;
+}
+
+export function feedIntervalMs(speed: number): number {
+  return Math.max(1000, Math.round(5000 / speed));
+}
+
+export async function startLiveSite(options: LiveSiteOptions): Promise<LiveSite> {
+  const feeds: LiveTelemetryFeed[] = [];
+  const stop = async () => {
+    for (const f of feeds.splice(0)) await f.stop();
+  };
+  try {
+    for (const m of options.service.listMicrogrids()) {
+      const feed = new LiveTelemetryFeed({ service: options.service, microgrid_id: m.microgrid_id, tds: options.tds, mqttUrl: options.mqttUrl, intervalMs: feedIntervalMs(options.speed) });
+      await feed.start();
+      const plan = feed.bridgePlan;
+      if (plan && (plan.devices.length > 0 || plan.feeders.some((f) => f.meters.length > 0))) feeds.push(feed);
+      else await feed.stop();
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { feeds, stop };
+}
+
+/** `cycle <microgrid> <outcome> [reason codes] allocated x of y W` for a `microgrid.cycle_completed` record, else undefined. */
+export function cycleLine(record: StoredRecord): string | undefined {
+  if (record.stream !== "domain" || record.type !== "microgrid.cycle_completed") return undefined;
+  const p = record.payload as { cycle_id: string; outcome: string; reason_codes: string[]; allocation_summary?: { allocated_watts?: number; requested_watts?: number } };
+  const a = p.allocation_summary ?? {};
+  return `cycle ${record.at} ${record.microgrid_id} ${p.outcome} [${p.reason_codes.join(", ")}] allocated ${a.allocated_watts ?? 0} of ${a.requested_watts ?? 0} W (${p.cycle_id})`;
+}
