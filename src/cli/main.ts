@@ -16,6 +16,11 @@ import type { OrchestratorHost } from "../../things/microgrid/host.ts";
 import type { MicrogridService } from "../microgrid-api/service.ts";
 import { listDepotScenarios, runDepotScenario } from "../microgrid/simulator/run.ts";
 import { startGridMeter as gridMeterFactory } from "../../things/grid-meter/index.ts";
+import { FrontDoor } from "../frontdoor/server.ts";
+import { createVppPart } from "../vpp/part.ts";
+import { startVpp } from "../vpp/run.ts";
+import { VPP_FLAGS, type VppFlags } from "../vpp/cli-options.ts";
+import type { VppServient } from "../vpp/servient.ts";
 
 const log = logger("cli");
 
@@ -26,6 +31,16 @@ function withSettings(command: Command): Command {
     command.addOption(new Option(`${s.flag} ${argName}`, `${s.description}${def}; env ${s.env}`));
   }
   return command;
+}
+
+function withVppFlags(command: Command): Command {
+  for (const f of VPP_FLAGS) command.addOption(new Option(`${f.flag} ${f.arg}`, `VPP: ${f.description}; env ${f.env}`));
+  return command;
+}
+
+function vppFlagsOf(command: Command): VppFlags {
+  const opts = command.opts() as Record<string, string | undefined>;
+  return Object.fromEntries(VPP_FLAGS.map((f) => [f.key, opts[f.key]])) as VppFlags;
 }
 
 function settingsOf(command: Command): Settings {
@@ -115,10 +130,12 @@ export function buildProgram(): Command {
     .exitOverride()
     .addHelpText("after", `\nEnvironment (a flag wins over its variable; see <command> --help):\n${SETTINGS.map((s) => `  ${s.env.padEnd(30)} ${s.flag}`).join("\n")}`);
 
-  withSettings(program.command("start").description("run everything on one machine: front door (directory, microgrid API, web UI) and the simulated site, its TDs registered in the directory")).action(async (_o, cmd: Command) => {
+  withVppFlags(withSettings(program.command("start").description("run everything on one machine: front door (directory, microgrid API, web UI), the simulated site with its TDs registered in the directory, and the VPP consumer servient"))).action(async (_o, cmd: Command) => {
     const settings = settingsOf(cmd);
+    const vppFlags = vppFlagsOf(cmd);
     const tokens = await loadTokens(settings);
-    const door = await startFrontDoor(settings, tokens.table, { rebalanceIntervalMs: 15_000 });
+    let vpp: VppServient | undefined;
+    const door = await startFrontDoor(settings, tokens.table, { rebalanceIntervalMs: 15_000, extraParts: [createVppPart({ tokens: tokens.table, servient: () => vpp })] });
     const stoppers: Stopper[] = [door];
     try {
       const deviceToken = tokenFor(tokens.entries, "device") ?? tokenFor(tokens.entries, "admin");
@@ -136,6 +153,10 @@ export function buildProgram(): Command {
       for (const feed of live.feeds) print(`Live telemetry   ${feed.bridgePlan?.microgrid_id}: site meters and devices every ${feed.intervalMs / 1000} s; a balancing cycle every 15 s, one "cycle" line each`);
       print(`All ${runtime.things.length} Things and their TD URLs: ${await writeThingsList(settings, runtime)}`);
       printTokens(tokens);
+      vpp = await startVpp({ directoryUrl: door.url, dataDir: settings.dataDir, siteFile: settings.site, tokens, flags: vppFlags, env: process.env, onLine: (l) => print(`vpp ${l}`) });
+      const running = vpp;
+      stoppers.push({ stop: () => running.stop() });
+      print(`VPP              ${door.url}/vpp   (page; status ${door.url}/vpp/status, daily report ${door.url}/vpp/report); one "vpp" line per dispatch and a status line every 10 steps`);
       print("Ctrl-C stops.");
       const unsubscribe = service.onEvent((record) => {
         const line = cycleLine(record);
@@ -158,6 +179,26 @@ export function buildProgram(): Command {
     printEndpoints(settings, runtime);
     print(`All ${runtime.things.length} Things and their TD URLs: ${await writeThingsList(settings, runtime)}`);
     await runUntilSignal([runtime]);
+  });
+
+  withVppFlags(withSettings(program.command("vpp").description("run the VPP consumer servient alone against a directory (--directory URL): ensemble discovery, meter stream and billing, frequency regulation, storage dispatch, grid balancing, seed 004 workflow; its page on --port"))).action(async (_o, cmd: Command) => {
+    const settings = settingsOf(cmd);
+    if (!settings.directory) throw new CommanderError(2, "gridthings.directory", "gridthings vpp needs --directory URL (or GRIDTHINGS_DIRECTORY)");
+    const tokens = await loadTokens(settings);
+    let vpp: VppServient | undefined;
+    const door = new FrontDoor({ host: settings.host, port: settings.port, parts: [createVppPart({ tokens: tokens.table, servient: () => vpp })] });
+    await door.start();
+    try {
+      vpp = await startVpp({ directoryUrl: settings.directory, dataDir: settings.dataDir, siteFile: settings.site, tokens, flags: vppFlagsOf(cmd), env: process.env, onLine: (l) => print(`vpp ${l}`) });
+    } catch (e) {
+      await door.stop();
+      throw e;
+    }
+    const running = vpp;
+    print("VPP is running.");
+    print(`VPP              ${door.url}/vpp   (page; status ${door.url}/vpp/status, daily report ${door.url}/vpp/report)`);
+    print(`Directory        ${settings.directory}`);
+    await runUntilSignal([door, { stop: () => running.stop() }]);
   });
 
   withSettings(program.command("directory").description("run the front door only: the Thing Description Directory and the microgrid API")).action(async (_o, cmd: Command) => {

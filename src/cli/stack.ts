@@ -32,7 +32,7 @@ export function tokenFor(entries: readonly TokenEntry[], role: TokenEntry["roles
 }
 
 /** `rebalanceIntervalMs`: periodic balancing cycles of every microgrid (`start` runs them on live telemetry). */
-export async function startFrontDoor(settings: Settings, tokens: TokenTable, options: { rebalanceIntervalMs?: number } = {}): Promise<FrontDoor & { microgrid: MicrogridApiPart }> {
+export async function startFrontDoor(settings: Settings, tokens: TokenTable, options: { rebalanceIntervalMs?: number; extraParts?: FrontDoorPart[] } = {}): Promise<FrontDoor & { microgrid: MicrogridApiPart }> {
   const dataDir = resolve(settings.dataDir);
   await mkdir(join(dataDir, "directory"), { recursive: true });
   await mkdir(join(dataDir, "microgrid"), { recursive: true });
@@ -42,7 +42,7 @@ export async function startFrontDoor(settings: Settings, tokens: TokenTable, opt
     definitions: loadMicrogridDefinitions(join(TDS_DIR, "microgrid")),
     ...(options.rebalanceIntervalMs ? { scheduler: { rebalanceIntervalMs: options.rebalanceIntervalMs } } : {}),
   });
-  const parts: FrontDoorPart[] = [createDirectoryPart({ dataDir: join(dataDir, "directory"), tokens, maxTtlSeconds: 24 * 3600 }), microgrid];
+  const parts: FrontDoorPart[] = [createDirectoryPart({ dataDir: join(dataDir, "directory"), tokens, maxTtlSeconds: 24 * 3600 }), microgrid, ...(options.extraParts ?? [])];
   const door = new FrontDoor({ host: settings.host, port: settings.port, parts });
   await door.start();
   return Object.assign(door, { microgrid });

@@ -11,6 +11,9 @@ export const VPP_ERRORS = {
   VPP_MEMORY_FAILED: { status: 500, title: "The object memory could not store or read an entry" },
   VPP_TRANSPORT_FAILED: { status: 502, title: "A notification transport (SMTP, SMS webhook, outbox) failed to deliver" },
   VPP_NOT_FOUND: { status: 404, title: "No such incident, task, Thing history or report" },
+  VPP_AUTH_REQUIRED: { status: 401, title: "This VPP view needs a bearer token (missing, unknown or expired)" },
+  VPP_FORBIDDEN: { status: 403, title: "The token's roles do not cover this VPP view (household or owner data)" },
+  VPP_NOT_STARTED: { status: 503, title: "The VPP servient is not running yet" },
 } as const satisfies ErrorCatalogue;
 
 export const vppError = errorFactory(VPP_ERRORS);

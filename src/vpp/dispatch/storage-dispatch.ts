@@ -150,3 +150,15 @@ export function decideDispatch(
     decision: { ...base, reason: released && reason !== "ENSEMBLE_CHANGED" ? "RELEASED" : reason, requiredW, netImbalanceW: availableCapacityW - requiredW, commandW: sentW, setpoints },
   };
 }
+
+/**
+ * At start (or after a restart of the VPP) the devices may still hold setpoints from before:
+ * adopt them as the fleet command, so the hysteresis holds them instead of reading a
+ * mismatched state.
+ */
+export function adoptSetpoints(batteries: readonly BatteryState[], minChangeW = DEFAULT_DISPATCH.minChangeW): DispatchState {
+  const held = batteries.filter((b) => isActive(b) && Math.abs(b.targetPowerW) >= minChangeW);
+  if (held.length === 0) return INITIAL_DISPATCH_STATE;
+  const setpointsW = Object.fromEntries(batteries.filter(isActive).map((b) => [b.id, b.targetPowerW]));
+  return { mode: "regulating", fleetCommandW: Object.values(setpointsW).reduce((s, w) => s + w, 0), setpointsW, lastCommandMs: undefined };
+}
