@@ -48,6 +48,13 @@ export async function startFrontDoor(settings: Settings, tokens: TokenTable, opt
   return Object.assign(door, { microgrid });
 }
 
+export const DEFAULT_ORCHESTRATOR_PORT = 8082;
+
+/** A stack whose front door takes a free port takes a free port for its orchestrator Things too. */
+export function orchestratorPortOf(settings: Pick<Settings, "port" | "orchestratorPort">): number {
+  return settings.orchestratorPort ?? (settings.port === 0 ? 0 : DEFAULT_ORCHESTRATOR_PORT);
+}
+
 /** The orchestrator Things (one per microgrid) on their own servient, in the process that owns the service. */
 export async function startOrchestrator(
   settings: Settings,
@@ -58,7 +65,7 @@ export async function startOrchestrator(
   const host = new OrchestratorHost({
     service,
     host: settings.host,
-    httpPort: settings.orchestratorPort,
+    httpPort: orchestratorPortOf(settings),
     mqttUrl: options.mqttUrl,
     tokens,
     directory: options.directory ? { ...options.directory, ttlSeconds: settings.ttl } : undefined,

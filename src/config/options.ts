@@ -23,7 +23,8 @@ export interface Settings {
   host: string;
   port: number;
   thingsPort: number;
-  orchestratorPort: number;
+  /** Undefined: 8082, or a free port when the front door's port is 0 (see orchestratorPortOf). */
+  orchestratorPort: number | undefined;
   coapPort: number;
   mqttPort: number;
   mqttUrl: string | undefined;
@@ -41,7 +42,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: "host", flag: "--host", env: "GRIDTHINGS_HOST", kind: "host", default: "127.0.0.1", description: "address every server binds to and TDs carry" },
   { key: "port", flag: "--port", env: "GRIDTHINGS_PORT", kind: "port", default: 8080, description: "front door: directory, /api, web UI" },
   { key: "thingsPort", flag: "--things-port", env: "GRIDTHINGS_THINGS_PORT", kind: "port", default: 8081, description: "HTTP server of the device Things" },
-  { key: "orchestratorPort", flag: "--orchestrator-port", env: "GRIDTHINGS_ORCHESTRATOR_PORT", kind: "port", default: 8082, description: "HTTP server of the microgrid orchestrator Things (one per microgrid)" },
+  { key: "orchestratorPort", flag: "--orchestrator-port", env: "GRIDTHINGS_ORCHESTRATOR_PORT", kind: "port", default: undefined, description: "HTTP server of the microgrid orchestrator Things, one per microgrid (default 8082; a free port when --port is 0)" },
   { key: "coapPort", flag: "--coap-port", env: "GRIDTHINGS_COAP_PORT", kind: "port", default: 5683, description: "CoAP server of the device Things (UDP)" },
   { key: "mqttPort", flag: "--mqtt-port", env: "GRIDTHINGS_MQTT_PORT", kind: "port", default: 1883, description: "embedded MQTT broker (ignored with --mqtt-url)" },
   { key: "mqttUrl", flag: "--mqtt-url", env: "GRIDTHINGS_MQTT_URL", kind: "url", default: undefined, description: "external MQTT broker instead of the embedded one, e.g. mqtt://127.0.0.1:1883" },
