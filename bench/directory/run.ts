@@ -17,7 +17,7 @@ const sparqlLimit = Number(args.find((a) => a.startsWith("--no-sparql-above="))?
 const ENSEMBLE_JSONPATH = "$[?@['gt:region']=='north' && @['gt:maxDischargePowerW'] > 50000].id";
 const TITLE_JSONPATH = "$[?@.title=='BESS 4242'].id";
 const ENSEMBLE_SPARQL = `PREFIX s4ener: <https://saref.etsi.org/saref4ener/> PREFIX gt: <https://gridthings.dev/ns#>
-SELECT ?thing WHERE { ?thing a s4ener:Battery ; gt:region "north" ; gt:maxDischargePowerW ?p . FILTER(?p > 50000) }`;
+SELECT ?thing WHERE { ?thing gt:region "north" ; gt:maxDischargePowerW ?p . FILTER(?p > 50000) ?thing a s4ener:Battery }`;
 const ONE_SPARQL = `PREFIX td: <https://www.w3.org/2019/wot/td#> SELECT ?t WHERE { ?t td:title "BESS 4242" }`;
 
 // node:http with keep-alive: the client should cost the measurement as little as possible.
