@@ -6,6 +6,7 @@ import type { MicrogridService } from "../../src/microgrid-api/service.ts";
 import type { StoredRecord } from "../../src/microgrid-api/storage/storage-port.ts";
 import type { JsonObject } from "../../src/wot/published-td.ts";
 import { LiveTelemetryFeed } from "./live-telemetry.ts";
+import { planBridge, siteThingOf } from "./telemetry-bridge.ts";
 
 export interface LiveSiteOptions {
   service: MicrogridService;
@@ -31,12 +32,13 @@ export async function startLiveSite(options: LiveSiteOptions): Promise<LiveSite>
     for (const f of feeds.splice(0)) await f.stop();
   };
   try {
+    const things = options.tds.map(siteThingOf);
     for (const m of options.service.listMicrogrids()) {
+      const plan = planBridge(m.microgrid_id, options.service.topology(m.microgrid_id).nodes, things);
+      if (plan.devices.length === 0 && plan.feeders.every((f) => f.meters.length === 0)) continue; // nothing of this microgrid is on the site
       const feed = new LiveTelemetryFeed({ service: options.service, microgrid_id: m.microgrid_id, tds: options.tds, mqttUrl: options.mqttUrl, intervalMs: feedIntervalMs(options.speed) });
+      feeds.push(feed);
       await feed.start();
-      const plan = feed.bridgePlan;
-      if (plan && (plan.devices.length > 0 || plan.feeders.some((f) => f.meters.length > 0))) feeds.push(feed);
-      else await feed.stop();
     }
   } catch (e) {
     await stop();
