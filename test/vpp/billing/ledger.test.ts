@@ -1,0 +1,124 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { BillingLedger, dayRange } from "../../../src/vpp/billing/ledger.ts";
+import { CSV_HEADER } from "../../../src/vpp/billing/csv.ts";
+import type { IntervalRecord } from "../../../src/vpp/billing/types.ts";
+
+const T0 = Date.parse("2026-06-01T00:00:00Z");
+const Q = 900_000;
+
+function row(i: number, revision = 0, importMilliWh = 1000 * (i + 1), meterId = "m1"): IntervalRecord {
+  return {
+    meterId,
+    intervalStartMs: T0 + i * Q,
+    fromMs: T0 + i * Q,
+    intervalEndMs: T0 + (i + 1) * Q,
+    revision,
+    kind: revision === 0 ? "original" : "adjustment",
+    importMilliWh,
+    exportMilliWh: 0,
+    estimated: revision > 0,
+    tariffId: "flat",
+    period: "flat, \"quoted\"",
+    importPricePerKwh: 0.15,
+    exportPricePerKwh: 0.05,
+    amount: (importMilliWh / 1e6) * 0.15,
+    recordedAtMs: T0 + (i + 1) * Q,
+  };
+}
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+describe("billing ledger", () => {
+  it("sums originals and adjustments per interval, idempotently, and survives a reopen", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gridthings-ledger-"));
+    dirs.push(dir);
+    const ledger = BillingLedger.open(dir);
+    const batch = { records: [row(0), row(1), row(1, 1, -250)], readings: [{ meterId: "m1", timeMs: T0, sequence: 0, importMilliWh: 0, exportMilliWh: 0, activePowerW: 1 }], anchors: [{ meterId: "m1", timeMs: T0, sequence: 0, importMilliWh: 0, exportMilliWh: 0, activePowerW: 1 }] };
+    ledger.commit(batch);
+    ledger.commit(batch); // a redelivered batch is a no-op
+    ledger.close();
+    const again = BillingLedger.open(dir);
+    try {
+      expect(again.rowCount()).toEqual({ intervals: 3, readings: 1 });
+      const intervals = again.intervals("m1", T0, T0 + 86_400_000);
+      expect(intervals.map((i) => [i.intervalStart, i.importWh, i.adjustments, i.estimated])).toEqual([
+        ["2026-06-01T00:00:00.000Z", 1, 0, false],
+        ["2026-06-01T00:15:00.000Z", 1.75, 1, true],
+      ]);
+      expect(again.totals("m1").importMilliWh).toBe(2750);
+      expect(again.meters()).toEqual(["m1"]);
+      const restored = again.restoreState(3_600_000);
+      expect(restored[0]!.billing.intervals.find((i) => i.intervalStartMs === T0 + Q)).toMatchObject({ importMilliWh: 1750, revision: 1, estimated: true });
+    } finally {
+      again.close();
+    }
+  });
+
+  it("a second process (here: a second open) cannot write the same ledger", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gridthings-ledger-"));
+    dirs.push(dir);
+    const first = BillingLedger.open(dir);
+    try {
+      expect(() => BillingLedger.open(dir)).toThrow(expect.objectContaining({ code: "BILLING_STORE_LOCKED" }));
+    } finally {
+      first.close();
+    }
+  });
+
+  it("exports one CSV line per row of a UTC day, quoted where needed", () => {
+    const ledger = BillingLedger.open(null);
+    try {
+      ledger.commit({ records: [row(0), row(95), row(96), row(1, 1, 5)], readings: [], anchors: [] });
+      const csv = ledger.exportCsv("m1", "2026-06-01");
+      const lines = csv.trimEnd().split("\r\n");
+      expect(lines[0]).toBe(CSV_HEADER);
+      expect(lines).toHaveLength(4); // rows 0, 1 (adjustment), 95; row 96 is the next day
+      expect(lines[1]).toBe('m1,2026-06-01T00:00:00.000Z,2026-06-01T00:15:00.000Z,2026-06-01T00:00:00.000Z,0,original,1.000,0.000,false,flat,"flat, ""quoted""",0.15,0.05,0.000150');
+      expect(lines[2]).toContain(",1,adjustment,0.005,");
+      expect(ledger.exportCsv("m1", "2026-06-03").trimEnd()).toBe(CSV_HEADER);
+      expect(ledger.exportCsv("nobody", "2026-06-01").trimEnd()).toBe(CSV_HEADER);
+    } finally {
+      ledger.close();
+    }
+  });
+
+  const badExports: Array<[string, unknown, unknown]> = [
+    ["day not a date", "m1", "yesterday"],
+    ["day in another format", "m1", "01/06/2026"],
+    ["impossible day", "m1", "2026-02-30"],
+    ["day a number", "m1", 20260601],
+    ["meter id empty", "", "2026-06-01"],
+    ["meter id with a wildcard", "m/#", "2026-06-01"],
+    ["meter id not a string", 42, "2026-06-01"],
+  ];
+  for (const [name, meter, day] of badExports) {
+    it(`CSV export refuses: ${name}`, () => {
+      const ledger = BillingLedger.open(null);
+      try {
+        expect(() => ledger.exportCsv(meter as string, day as string)).toThrow(expect.objectContaining({ code: "BILLING_BAD_ARGUMENT" }));
+      } finally {
+        ledger.close();
+      }
+    });
+  }
+
+  it("queries refuse bad ranges; a closed ledger refuses writes", () => {
+    const ledger = BillingLedger.open(null);
+    expect(() => ledger.intervals("m1", "not a time", T0)).toThrow(expect.objectContaining({ code: "BILLING_BAD_ARGUMENT" }));
+    expect(() => ledger.records("m1", T0 + 1, T0)).toThrow(/to is before from/);
+    ledger.close();
+    expect(() => ledger.commit({ records: [row(0)], readings: [], anchors: [] })).toThrow(expect.objectContaining({ code: "BILLING_STORE_FAILED" }));
+    expect(dayRange("2024-02-29")[1] - dayRange("2024-02-29")[0]).toBe(86_400_000);
+  });
+
+  it("cannot open a ledger where no directory can be made", () => {
+    // a path under a regular file
+    expect(() => BillingLedger.open(join(import.meta.filename, "sub"))).toThrow(expect.objectContaining({ code: "BILLING_STORE_FAILED" }));
+  });
+});
