@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { StoredThing, ThingStore } from "./port.ts";
@@ -32,7 +32,11 @@ export class SqliteThingStore implements ThingStore {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.lock = WriterLock.acquire(dataDir);
     try {
-      this.db = new Database(join(dataDir, "directory.sqlite"));
+      const file = join(dataDir, "directory.sqlite");
+      this.db = new Database(file);
+      // Household TDs are in here: only the directory's user may read the file (SQLite gives the
+      // -wal and -shm files the same mode).
+      chmodSync(file, 0o600);
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = FULL");
       this.db.pragma("locking_mode = EXCLUSIVE");

@@ -76,3 +76,14 @@ describe("SqliteThingStore", () => {
     for (const json of stored.values()) expect(() => JSON.parse(json)).not.toThrow();
   });
 });
+
+describe("SqliteThingStore file mode", () => {
+  test("the store file is readable by its user only (it holds household TDs)", async () => {
+    const dir = freshDir();
+    const store = new SqliteThingStore(dir);
+    await store.put({ id: "urn:m", json: "{}" });
+    const { statSync } = await import("node:fs");
+    expect(statSync(join(dir, "directory.sqlite")).mode & 0o077).toBe(0);
+    await store.close();
+  });
+});
