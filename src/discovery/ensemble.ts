@@ -1,4 +1,5 @@
 import { jsonpath } from "json-p3";
+import mergePatch from "tiny-merge-patch";
 import { logger } from "../log/logger.ts";
 import type { DirectoryClient, Td } from "./directory-client.ts";
 import { discoveryError } from "./errors.ts";
@@ -24,16 +25,6 @@ export function jsonPathFilter(query: string): (td: Td) => boolean {
     throw discoveryError("DISCOVERY_BAD_ARGUMENT", `invalid JSONPath: ${(e as Error).message}`);
   }
   return (td) => compiled.query([td] as Parameters<typeof compiled.query>[0]).values().length > 0;
-}
-
-function applyMergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = typeof target === "object" && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = applyMergePatch(out[k], v);
-  }
-  return out;
 }
 
 /**
@@ -132,7 +123,7 @@ export class Ensemble {
     const known = this.things.get(id);
     if (m.event === "thing_created") return this.consider(data);
     if (m.event === "thing_updated") {
-      if (known) return this.consider(applyMergePatch(known, data) as Td);
+      if (known) return this.consider(mergePatch(known, data) as Td);
       void this.client.getThing(id).then((td) => td && this.consider(td), (e: unknown) => log.warn({ err: e, id }, "could not fetch an updated TD"));
     }
   }

@@ -14,10 +14,11 @@ export interface SseHandlers {
 export class SseReader {
   private readonly controller = new AbortController();
   private closed = false;
-  readonly opened: Promise<void>;
+  /** Resolves with the response once the stream is open (200, headers received). */
+  readonly opened: Promise<Response>;
 
   constructor(url: string, headers: Record<string, string>, private readonly handlers: SseHandlers) {
-    let openedResolve!: () => void;
+    let openedResolve!: (response: Response) => void;
     let openedReject!: (e: Error) => void;
     this.opened = new Promise((resolve, reject) => {
       openedResolve = resolve;
@@ -32,11 +33,11 @@ export class SseReader {
     this.controller.abort();
   }
 
-  private async run(url: string, headers: Record<string, string>, opened: () => void, failed: (e: Error) => void): Promise<void> {
+  private async run(url: string, headers: Record<string, string>, opened: (response: Response) => void, failed: (e: Error) => void): Promise<void> {
     try {
       const response = await fetch(url, { headers: { accept: "text/event-stream", ...headers }, signal: this.controller.signal });
       if (!response.ok || !response.body) throw new Error(`event stream answered ${response.status}`);
-      opened();
+      opened(response);
       const decoder = new TextDecoder();
       let buffer = "";
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TokenTable, type TokenEntry } from "../../src/auth/roles.ts";
 import { FrontDoor } from "../../src/frontdoor/server.ts";
+import { SseReader, type SseMessage } from "../../src/discovery/sse-reader.ts";
 import { createDirectoryPart, type DirectoryPart, type DirectoryPartOptions } from "../../registry/index.ts";
 
 export const TOKENS: Record<string, TokenEntry> = {
@@ -110,47 +111,20 @@ export async function put(url: string, td: Record<string, unknown>, who: keyof t
   return fetch(`${url}/things/${td.id as string}`, { method: "PUT", headers: { ...auth(who), ...TD_JSON }, body: JSON.stringify(td) });
 }
 
-export interface SseEvent {
-  event: string;
-  id: string;
-  data: string;
-}
+export type SseEvent = SseMessage;
 
-/** Opens an SSE stream and collects events; `next(n)` waits until n events have arrived. */
+/** Opens an SSE stream (the discovery client's reader) and collects events; `next(n)` waits for n. */
 export async function openEvents(url: string, headers: Record<string, string> = {}) {
-  const controller = new AbortController();
-  const response = await fetch(url, { headers: { accept: "text/event-stream", ...headers }, signal: controller.signal });
   const events: SseEvent[] = [];
   const waiters: Array<() => void> = [];
-  const pump = (async () => {
-    if (!response.body) return;
-    const decoder = new TextDecoder();
-    let buffer = "";
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let cut: number;
-        while ((cut = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const e: SseEvent = { event: "message", id: "", data: "" };
-          let hasData = false;
-          for (const line of block.split("\n")) {
-            if (line.startsWith("event: ")) e.event = line.slice(7);
-            else if (line.startsWith("id: ")) e.id = line.slice(4);
-            else if (line.startsWith("data: ")) {
-              e.data += line.slice(6);
-              hasData = true;
-            }
-          }
-          if (hasData) events.push(e);
-          for (const w of waiters.splice(0)) w();
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
+  const reader = new SseReader(url, headers, {
+    onMessage(message) {
+      events.push(message);
+      for (const w of waiters.splice(0)) w();
+    },
+    onEnd() {},
+  });
+  const response = await reader.opened;
   return {
     response,
     events,
@@ -159,8 +133,7 @@ export async function openEvents(url: string, headers: Record<string, string> = 
       return events.slice(0, n);
     },
     async close() {
-      controller.abort();
-      await pump;
+      reader.close();
     },
   };
 }
