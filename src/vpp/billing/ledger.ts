@@ -158,8 +158,13 @@ export class BillingLedger {
     }
   }
 
+  private checkOpen(): void {
+    if (this.closed) throw meteringError("BILLING_STORE_FAILED", "the billing ledger is closed");
+  }
+
   /** Every row of a meter whose interval starts in [from, to), in order (interval, revision). */
   records(meterId: string, from: string | number, to: string | number): IntervalRecord[] {
+    this.checkOpen();
     const id = checkMeter(meterId);
     const a = instant(from, "from");
     const b = instant(to, "to");
@@ -205,6 +210,7 @@ export class BillingLedger {
 
   /** Billed energy of a meter over intervals starting in [from, to) (every row summed). */
   totals(meterId: string, from: string | number = 0, to: string | number = 8.64e15): EnergyTotals {
+    this.checkOpen();
     const id = checkMeter(meterId);
     const [row] = this.db
       .prepare("SELECT COALESCE(SUM(import_mwh),0) AS i, COALESCE(SUM(export_mwh),0) AS e, COALESCE(SUM(amount),0) AS a FROM intervals WHERE meter_id = ? AND interval_start >= ? AND interval_start < ?")
@@ -221,10 +227,12 @@ export class BillingLedger {
 
   /** Meters with at least one row or reading. */
   meters(): string[] {
+    this.checkOpen();
     return (this.db.prepare("SELECT meter_id FROM anchors ORDER BY meter_id").all() as Array<{ meter_id: string }>).map((r) => r.meter_id);
   }
 
   rowCount(): { intervals: number; readings: number } {
+    this.checkOpen();
     const [i] = this.db.prepare("SELECT COUNT(*) AS n FROM intervals").all() as Array<{ n: number }>;
     const [r] = this.db.prepare("SELECT COUNT(*) AS n FROM readings").all() as Array<{ n: number }>;
     return { intervals: i!.n, readings: r!.n };
@@ -235,6 +243,7 @@ export class BillingLedger {
    * intervals, and its readings within `windowMs` of its newest, in time order, to replay.
    */
   restoreState(windowMs: number): Array<{ meterId: string; billing: BillingRestoreState; readings: StoredReading[] }> {
+    this.checkOpen();
     const anchors = this.db.prepare("SELECT * FROM anchors").all() as Array<{ meter_id: string; time_ms: number; sequence: number; import_mwh: number; export_mwh: number; power_w: number }>;
     const out = [];
     const newestOf = this.db.prepare("SELECT MAX(time_ms) AS t FROM readings WHERE meter_id = ?");

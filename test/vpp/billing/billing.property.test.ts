@@ -25,7 +25,9 @@ const scenario = fc.record({
   duplicates: fc.array(fc.integer({ min: 0, max: 149 }), { maxLength: 20 }),
 });
 
-function trueReadings(s: fc.infer<typeof scenario>): TrueReading[] {
+type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
+function trueReadings(s: Scenario): TrueReading[] {
   const out: TrueReading[] = [];
   let seq = 0;
   let slot = 0;
@@ -42,7 +44,7 @@ function trueReadings(s: fc.infer<typeof scenario>): TrueReading[] {
 }
 
 /** Readings in a shuffled order: each moves back by up to `displacement` places; some sent twice. */
-function delivery(readings: TrueReading[], s: fc.infer<typeof scenario>): TrueReading[] {
+function delivery(readings: TrueReading[], s: Scenario): TrueReading[] {
   const keyed = readings.map((r, i) => ({ r, key: i + (s.displacement[i] ?? 0) + i / 1000 }));
   keyed.sort((a, b) => a.key - b.key);
   const order = keyed.map((k) => k.r);

@@ -1,19 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MeterRegistry, meterFromTd, readingSubscription } from "../../../src/vpp/ingest/meter-registry.ts";
-
-export function meterTd(id: string, broker = "mqtt://127.0.0.1:1883", over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: `urn:gridthings:device:${id}`,
-    title: id,
-    "@type": ["saref:Meter", "s4grid:Meter", "gt:SmartMeter"],
-    "gt:region": "north",
-    "gt:substation": "sub-n1",
-    "gt:feeder": "f-n1a",
-    "gt:privacy": "household",
-    events: { reading: { forms: [{ href: `http://127.0.0.1:8081/${id}/events/reading`, op: "subscribeevent" }, { href: `${broker}/${id}/events/reading`, op: ["subscribeevent", "unsubscribeevent"] }] } },
-    ...over,
-  };
-}
+import { meterTd } from "./support.ts";
 
 describe("meter registry from TDs", () => {
   it("takes topic, broker and placement from the TD; skips non-meters", () => {
