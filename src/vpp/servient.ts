@@ -110,6 +110,16 @@ export interface VppStatus {
 
 const ROLES_FOLLOWED: Role[] = ["battery", "pv", "wind", "meter", "grid-meter", "weather"];
 
+/**
+ * Reads go over request/response protocols first: an MQTT property read waits for the next
+ * publish and node-wot's MQTT client does not resubscribe after a broker restart.
+ */
+export function readProtocolOf(td: Td): "http" | "coap" | "modbus" | "mqtt" | undefined {
+  const hrefs = Object.values((td.properties ?? {}) as Record<string, { forms?: Array<{ href?: string }> }>).flatMap((p) => (p.forms ?? []).map((f) => String(f.href)));
+  for (const [protocol, prefix] of [["http", "http"], ["coap", "coap"], ["modbus", "modbus+tcp:"], ["mqtt", "mqtt"]] as const) if (hrefs.some((h) => h.startsWith(prefix))) return protocol;
+  return undefined;
+}
+
 export class VppServient {
   readonly config: VppConfig;
   private readonly now: () => number;
@@ -239,7 +249,7 @@ export class VppServient {
     const id = td.id as string;
     const role = roleOf(td) as Role;
     await this.unlink(id, true);
-    const read = await this.consumer.consume(td as JsonObject);
+    const read = await this.consumer.consume(td as JsonObject, readProtocolOf(td));
     const write = role === "battery" && this.config.writeProtocol !== "http" ? await this.consumer.consume(td as JsonObject, this.config.writeProtocol) : read;
     const base: Link = { id, title: String(td.title ?? id), role, td, read, write, subscriptions: [] };
     if (role === "battery") {
@@ -478,11 +488,14 @@ export class VppServient {
 
   private async ensureMetering(): Promise<void> {
     const m = this.options.metering;
-    if (!m || this.metering || this.meteringStarting || this.meterTds.size === 0 || !this.ledger || !this.clock.known) return;
+    // The simulated clock must be measured first: readings are validated against it.
+    if (!m || this.metering || this.meteringStarting || this.meterTds.size === 0 || !this.ledger || this.clock.spanMs < 2000) return;
     this.meteringStarting = true;
     try {
       const tariff = await loadTariffFile(m.tariffFile);
-      const pipeline = new MeterStreamPipeline({ ledger: this.ledger, tariff, now: () => this.clock.now(), ...(m.sharedGroup ? { sharedGroup: m.sharedGroup } : {}), clientId: `gridthings-vpp-meters-${m.sharedGroup ?? "solo"}` });
+      // Two real seconds of clock error allowed on top of the usual 5 s skew, whatever the speed.
+      const vee = { maxClockSkewMs: 5000 + 2000 * this.clock.speed };
+      const pipeline = new MeterStreamPipeline({ ledger: this.ledger, tariff, vee, now: () => this.clock.now(), ...(m.sharedGroup ? { sharedGroup: m.sharedGroup } : {}), clientId: `gridthings-vpp-meters-${m.sharedGroup ?? "solo"}` });
       await pipeline.start({ tds: [...this.meterTds.values()] });
       this.metering = pipeline;
       this.line(`meters    ${this.meterTds.size} smart meters followed over ${pipeline.stats().subscription} at ${pipeline.stats().brokerUrl}`);

@@ -1,38 +1,42 @@
 /**
- * The VPP knows time only from its Things: the grid meter's `Timestamp`. Between two samples it
- * extrapolates with the observed rate (simulated ms per real ms), so a site run at --speed 10
- * still gets a consistent "now" for reading validation. Pure apart from the injected wall clock.
+ * The VPP knows time only from its Things: the grid meter's `Timestamp`. Between samples it
+ * extrapolates at the observed rate (simulated ms per real ms, measured from the first sample to
+ * the latest, so it is steady), so a site run at --speed 100 still gets a consistent "now" for
+ * reading validation. Pure apart from the injected wall clock.
  */
 export class ObservedClock {
-  private lastSampleMs: number | undefined;
-  private lastWallMs = 0;
-  private rate = 1;
+  private first: { sampleMs: number; wallMs: number } | undefined;
+  private last: { sampleMs: number; wallMs: number } | undefined;
 
   constructor(private readonly wall: () => number = Date.now) {}
 
   get known(): boolean {
-    return this.lastSampleMs !== undefined;
+    return this.last !== undefined;
+  }
+
+  /** Real milliseconds the rate is measured over. */
+  get spanMs(): number {
+    return this.first && this.last ? this.last.wallMs - this.first.wallMs : 0;
   }
 
   get speed(): number {
-    return this.rate;
+    if (!this.first || !this.last || this.spanMs < 500 || this.last.sampleMs <= this.first.sampleMs) return 1;
+    return (this.last.sampleMs - this.first.sampleMs) / this.spanMs;
   }
 
   observe(sampleMs: number): void {
     if (!Number.isFinite(sampleMs)) return;
-    const wall = this.wall();
-    if (this.lastSampleMs !== undefined && sampleMs > this.lastSampleMs && wall > this.lastWallMs) {
-      const r = (sampleMs - this.lastSampleMs) / (wall - this.lastWallMs);
-      if (r > 0 && r < 10_000) this.rate = 0.7 * this.rate + 0.3 * r;
+    const wallMs = this.wall();
+    if (!this.first || !this.last) {
+      this.first = { sampleMs, wallMs };
+      this.last = { sampleMs, wallMs };
+      return;
     }
-    if (this.lastSampleMs === undefined || sampleMs >= this.lastSampleMs) {
-      this.lastSampleMs = sampleMs;
-      this.lastWallMs = wall;
-    }
+    if (sampleMs >= this.last.sampleMs) this.last = { sampleMs, wallMs };
   }
 
   now(): number {
-    if (this.lastSampleMs === undefined) return this.wall();
-    return this.lastSampleMs + (this.wall() - this.lastWallMs) * this.rate;
+    if (!this.last) return this.wall();
+    return this.last.sampleMs + (this.wall() - this.last.wallMs) * this.speed;
   }
 }

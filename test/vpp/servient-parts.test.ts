@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { gridSampleFromChannels } from "../../src/vpp/grid-sample.ts";
 import { ObservedClock } from "../../src/vpp/sim-clock.ts";
+import { readProtocolOf } from "../../src/vpp/servient.ts";
 import { ownersFromSiteFile, resolveVppFlags } from "../../src/vpp/cli-options.ts";
 import { resolveVppConfig } from "../../src/vpp/config.ts";
 import { adoptSetpoints, INITIAL_DISPATCH_STATE } from "../../src/vpp/dispatch/storage-dispatch.ts";
@@ -19,18 +20,31 @@ describe("grid meter channels → sample", () => {
 });
 
 describe("ObservedClock", () => {
-  it("extrapolates simulated time at the observed speed", () => {
+  it("extrapolates simulated time at the speed measured since the first sample", () => {
     let wall = 1000;
     const c = new ObservedClock(() => wall);
     expect(c.known).toBe(false);
     c.observe(1_000_000);
+    expect(c.speed).toBe(1);
     wall = 2000;
     c.observe(1_010_000);
-    expect(c.speed).toBeCloseTo(0.7 + 0.3 * 10, 6);
+    expect(c.speed).toBe(10);
+    expect(c.spanMs).toBe(1000);
     wall = 2100;
-    expect(c.now()).toBeCloseTo(1_010_000 + 100 * c.speed, 6);
+    expect(c.now()).toBe(1_011_000);
     c.observe(5); // older: ignored
-    expect(c.now()).toBeGreaterThan(1_010_000);
+    expect(c.now()).toBe(1_011_000);
+  });
+});
+
+describe("read protocol of a TD", () => {
+  it("prefers request/response protocols over MQTT", () => {
+    const td = (hrefs: string[]) => ({ properties: { p: { forms: hrefs.map((href) => ({ href })) } } });
+    expect(readProtocolOf(td(["mqtt://b/x", "http://h/x", "coap://h/x"]))).toBe("http");
+    expect(readProtocolOf(td(["mqtt://b/x", "coap://h/x"]))).toBe("coap");
+    expect(readProtocolOf(td(["modbus+tcp://h/1/2"]))).toBe("modbus");
+    expect(readProtocolOf(td(["mqtt://b/x"]))).toBe("mqtt");
+    expect(readProtocolOf({})).toBeUndefined();
   });
 });
 
