@@ -247,7 +247,8 @@ export class MeterStreamPipeline {
       return;
     }
     this.commits++;
-    for (const ack of batch.acks) ack();
+    if (this.source) this.source.batchAcks(batch.acks);
+    else for (const ack of batch.acks) ack();
     if (batch.records.length > 0)
       for (const listener of this.intervalListeners) {
         try {

@@ -31,6 +31,7 @@ export interface ReadingSourceOptions {
 
 interface PubackSender {
   _sendPacket(packet: { cmd: "puback"; messageId: number; reasonCode?: number }, cb?: () => void): void;
+  stream?: { cork?(): void; uncork?(): void };
 }
 
 export class MqttReadingSource {
@@ -114,6 +115,17 @@ export class MqttReadingSource {
     if (refused) {
       await this.stop();
       throw new Error(`broker refused the subscription ${o.subscription}`);
+    }
+  }
+
+  /** Runs `acks` with the socket corked: a batch of PUBACKs leaves in one write. */
+  batchAcks(acks: ReadonlyArray<() => void>): void {
+    const stream = (this.client as unknown as PubackSender | undefined)?.stream;
+    stream?.cork?.();
+    try {
+      for (const ack of acks) ack();
+    } finally {
+      if (stream?.uncork) process.nextTick(() => stream.uncork!());
     }
   }
 

@@ -1,0 +1,208 @@
+/**
+ * Meter stream throughput (issue 5, bench/ingest): readings per second through validation,
+ * aggregation and billing (ledger on disk, acks after commit) against the rate at which a bare
+ * mqtt.js subscriber receives the same messages from the same broker, in the same run.
+ *
+ * Method: both clients subscribe at QoS 1 with persistent sessions and go offline; the fleet's
+ * readings are published once at QoS 1 (the broker queues them for both sessions); then each
+ * client reconnects alone and drains its queue. Drain rate = what that consumer sustains, not
+ * what the publisher manages. Also: the pure core alone, in process, without MQTT and disk.
+ *
+ * Run: `npx tsx bench/ingest/run.ts [meters=10000] [readingsPerMeter=60]` (Mosquitto if installed,
+ * else the embedded aedes broker in this process, which then shares the CPU with the consumers).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { access, constants, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import mqtt, { type MqttClient } from "mqtt";
+import { EmbeddedBroker } from "../../src/mqtt/embedded-broker.ts";
+import { BillingLedger } from "../../src/vpp/billing/ledger.ts";
+import { flatTariff } from "../../src/vpp/billing/tariff.ts";
+import { MeterStreamPipeline } from "../../src/vpp/ingest/meter-stream-pipeline.ts";
+import { MeterStreamCore } from "../../src/vpp/metering/meter-stream-core.ts";
+import type { MeterPlacementInfo } from "../../src/vpp/metering/types.ts";
+
+const METERS = Number(process.argv[2] ?? 10_000);
+const PER_METER = Number(process.argv[3] ?? 60);
+const TARGET = 67_000;
+const T0 = Date.parse("2026-06-01T11:55:00Z");
+const NOW = T0 + 86_400_000;
+const out = (line: string) => process.stdout.write(line + "\n");
+const trace = (line: string) => process.env.BENCH_TRACE && process.stderr.write(`[trace] ${line}\n`);
+
+function fleet(): MeterPlacementInfo[] {
+  return Array.from({ length: METERS }, (_, i) => ({ id: `meter-${i}`, region: `r${i % 4}`, substation: `s${i % 20}`, feeder: `f${i % 200}` }));
+}
+
+function payload(meterId: string, k: number, i: number): string {
+  const wh = 5 + (i % 17);
+  return JSON.stringify({ meterId, sequence: k, timestamp: new Date(T0 + k * 15_000 + (i % 15_000)).toISOString(), activePowerW: wh * 240, energyImportWh: 1000 + k * wh, energyExportWh: 0, voltageV: 230.1, quality: "GOOD" });
+}
+
+async function findMosquitto(): Promise<string | undefined> {
+  for (const dir of [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/sbin"]) {
+    try {
+      await access(join(dir, "mosquitto"), constants.X_OK);
+      return join(dir, "mosquitto");
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+async function startBroker(): Promise<{ url: string; name: string; stop(): Promise<void> }> {
+  const binary = await findMosquitto();
+  if (!binary) {
+    const b = new EmbeddedBroker({ host: "127.0.0.1", port: 0 });
+    await b.start();
+    return { url: b.url, name: "aedes (embedded, same process)", stop: () => b.stop() };
+  }
+  const dir = await mkdtemp(join(tmpdir(), "gridthings-bench-ingest-"));
+  const port = await freePort();
+  await writeFile(join(dir, "m.conf"), [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "max_queued_messages 0", "max_inflight_messages 0", "log_dest stderr", process.env.BENCH_TRACE ? "log_type all" : "log_type error", ""].join("\n"));
+  const child: ChildProcess = spawn(binary, ["-c", join(dir, "m.conf")], { stdio: ["ignore", "ignore", "inherit"] });
+  for (let i = 0; i < 100; i++) {
+    const open = await new Promise<boolean>((r) => {
+      const s = createConnection({ host: "127.0.0.1", port }, () => (s.end(), r(true)));
+      s.once("error", () => r(false));
+    });
+    if (open) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    name: "Mosquitto (separate process)",
+    async stop() {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function connect(url: string, clientId: string): Promise<MqttClient> {
+  const c = mqtt.connect(url, { clientId, clean: false, reconnectPeriod: 0 });
+  await new Promise<void>((resolve, reject) => (c.once("connect", () => resolve()), c.once("error", reject)));
+  c.on("error", () => undefined); // a reset while closing is not a result
+  return c;
+}
+
+/** Publishes the fleet's readings round-robin at QoS 1 with a bounded window in flight. */
+async function publishAll(url: string): Promise<number> {
+  const p = await connect(url, "bench-publisher");
+  let inFlight = 0;
+  let n = 0;
+  const t = performance.now();
+  for (let k = 0; k < PER_METER; k++)
+    for (let i = 0; i < METERS; i++) {
+      const id = `meter-${i}`;
+      inFlight++;
+      p.publish(`${id}/events/reading`, payload(id, k, i), { qos: 1 }, () => void inFlight--);
+      n++;
+      if (inFlight > 2000) await new Promise<void>((r) => { const check = () => (inFlight < 500 ? r() : setImmediate(check)); check(); });
+    }
+  while (inFlight > 0) await new Promise((r) => setTimeout(r, 5));
+  await p.endAsync();
+  out(`published ${n} readings at QoS 1 in ${((performance.now() - t) / 1000).toFixed(1)} s (not measured)`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const total = METERS * PER_METER;
+  out(`bench/ingest: ${METERS} meters × ${PER_METER} readings = ${total} readings; target ${TARGET}/s (1,000,000 meters every 15 s)`);
+
+  // 0. The pure core alone: parse, VEE, aggregation, billing; no MQTT, no disk.
+  {
+    const core = new MeterStreamCore({ tariff: flatTariff() });
+    for (const m of fleet()) core.place(m);
+    const payloads: Array<[string, string]> = [];
+    for (let k = 0; k < Math.min(PER_METER, 30); k++) for (let i = 0; i < METERS; i++) payloads.push([`meter-${i}/events/reading`, payload(`meter-${i}`, k, i)]);
+    const t = performance.now();
+    for (const [topic, p] of payloads) core.ingest(topic, p, NOW);
+    const s = (performance.now() - t) / 1000;
+    out(`core only (in process):        ${Math.round(payloads.length / s).toLocaleString("en-US")} readings/s (${core.counters.accepted} accepted, ${core.counters.intervalsBilled} intervals)`);
+  }
+
+  const broker = await startBroker();
+  out(`broker: ${broker.name}`);
+  const dir = await mkdtemp(join(tmpdir(), "gridthings-bench-ledger-"));
+  try {
+    // Both sessions exist and are offline before the readings are published.
+    trace("broker up");
+    const raw = await connect(broker.url, "bench-raw");
+    await raw.subscribeAsync("+/events/reading", { qos: 1 });
+    await raw.endAsync();
+    const ledger = BillingLedger.open(dir);
+    const pipeline = new MeterStreamPipeline({ ledger, tariff: flatTariff(), now: () => NOW, clientId: "bench-pipeline", aggregateEveryMs: 1000 });
+    await pipeline.start({ brokerUrl: broker.url, meters: fleet() });
+    await pipeline.stop();
+    trace("sessions made");
+
+    await publishAll(broker.url);
+    trace("published");
+
+    // 1. Bare mqtt.js subscriber (automatic acks, nothing done with the messages).
+    let got = 0;
+    let first = 0;
+    let last = 0;
+    const rawRate = await new Promise<number>((resolve, reject) => {
+      const c = mqtt.connect(broker.url, { clientId: "bench-raw", clean: false, reconnectPeriod: 0 });
+      c.on("message", () => {
+        if (got === 0) first = performance.now();
+        got++;
+        last = performance.now();
+        if (got === total) {
+          resolve(total / ((last - first) / 1000));
+          void c.endAsync(true).catch(() => undefined);
+        }
+      });
+      c.on("error", (e) => got < total && reject(e));
+    });
+    trace("raw drained");
+    out(`bare mqtt.js subscriber:       ${Math.round(rawRate).toLocaleString("en-US")} readings/s`);
+
+    // 2. The meter stream: VEE, aggregation, billing, SQLite commit per turn, PUBACK after commit.
+    const p2 = new MeterStreamPipeline({ ledger, tariff: flatTariff(), now: () => NOW, clientId: "bench-pipeline", aggregateEveryMs: 1000 });
+    let aggregates = 0;
+    p2.onAggregate(() => aggregates++);
+    // Timed from start() (connect, ledger replay, subscribe) to the last PUBACK: the queue starts
+    // flowing as soon as the session is back, inside start().
+    const t0 = performance.now();
+    await p2.start({ brokerUrl: broker.url, meters: fleet() });
+    const replayMs = performance.now() - t0;
+    await new Promise<void>((resolve) => {
+      const check = () => (p2.stats().acked >= total ? resolve() : setTimeout(check, 2));
+      check();
+    });
+    const pipeRate = total / ((performance.now() - t0) / 1000);
+    const s = p2.stats();
+    await p2.stop();
+    const rows = ledger.rowCount();
+    ledger.close();
+    out(`meter stream (VEE+agg+billing, durable, acks after commit): ${Math.round(pipeRate).toLocaleString("en-US")} readings/s`);
+    out(`  accepted ${s.accepted}, rejected ${s.rejectedTotal}, intervals ${s.intervalsBilled}, commits ${s.commits} (${Math.round(s.accepted / Math.max(1, s.commits))} readings/commit), aggregates published ${aggregates}, ledger rows ${rows.intervals} intervals / ${rows.readings} readings, start() returned after ${replayMs.toFixed(0)} ms`);
+    out(`ratio to the bare subscriber: ${(pipeRate / rawRate).toFixed(2)}`);
+    out(pipeRate >= TARGET ? `target ${TARGET}/s: met (${(pipeRate / TARGET).toFixed(2)}×)` : `target ${TARGET}/s: NOT met, ${(TARGET / pipeRate).toFixed(2)}× short (${Math.round(TARGET - pipeRate).toLocaleString("en-US")} readings/s missing)`);
+  } finally {
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+process.on("uncaughtException", (e) => process.stderr.write(`uncaught: ${(e as Error).stack}\n`));
+await main();
