@@ -1,12 +1,13 @@
 import type { PvSpec, SiteFile, WindSpec } from "../site/site-file.ts";
 import { BatteryUnit, type DeviceFault, type DroopSettings } from "./battery.ts";
+import { ChargePointUnit } from "./charge-points.ts";
 import { curtailed, pvAvailableW, windAvailableW } from "./der.ts";
 import { requireFinite, simError } from "./errors.ts";
 import { gridMeterChannels } from "./grid-meter.ts";
 import { backgroundShape } from "./load-profiles.ts";
 import { intervalContext, METER_INTERVAL_MS, MeterFleet, type MeterAggregate } from "./meters.ts";
 import { uniform } from "./prng.ts";
-import type { BatteryReading, DerReading, GridMeterReading, MeterReading, PhysicsState, Stamped, WeatherReading } from "./readings.ts";
+import type { BatteryReading, ChargePointReading, DerReading, GridMeterReading, MeterReading, PhysicsState, Stamped, WeatherReading } from "./readings.ts";
 import { localSolarTime } from "./solar.ts";
 import { governorOutputW, swingDerivative, swingStep, type SwingState } from "./swing.ts";
 import { validateSiteForSimulation } from "./validate-site.ts";
@@ -26,7 +27,7 @@ export interface GridSimulatorOptions {
   startTimeMs?: number;
 }
 
-export type DeviceKind = "meter" | "battery" | "pv" | "wind" | "grid-meter" | "weather";
+export type DeviceKind = "meter" | "battery" | "pv" | "wind" | "grid-meter" | "weather" | "charge-point";
 
 interface Plant<S> {
   spec: S;
@@ -39,6 +40,7 @@ interface Flows {
   pvW: number;
   windW: number;
   batteryW: number;
+  chargePointW: number;
   loadStepW: number;
   siteActiveW: [number, number, number];
   siteReactiveVar: [number, number, number];
@@ -59,6 +61,9 @@ interface World {
   batteries: Map<string, BatteryUnit>;
   pv: Map<string, Plant<PvSpec>>;
   wind: Map<string, Plant<WindSpec>>;
+  chargePoints: Map<string, ChargePointUnit>;
+  /** EV charging energy of the interval under way, and the mean power of the last complete one (the schedule follows it). */
+  evInterval: { accWh: number; accMs: number; lastMeanW: number };
   kinds: Map<string, DeviceKind>;
   swing: SwingState;
   rocofHzPerS: number;
@@ -142,6 +147,10 @@ export class GridSimulator {
 
   windIds(): string[] {
     return [...this.world().wind.keys()];
+  }
+
+  chargePointIds(): string[] {
+    return [...this.world().chargePoints.keys()];
   }
 
   kindOf(deviceId: string): DeviceKind | undefined {
@@ -232,6 +241,19 @@ export class GridSimulator {
     return this.withDropout(id, () => this.derReading(id, "wind", p, p.spec.ratedW, [...this.world().wind.keys()].indexOf(id)));
   }
 
+  chargePoint(id: string): ChargePointReading {
+    const u = this.chargePointUnit(id);
+    return this.withDropout(id, () => ({
+      id,
+      activePowerW: u.powerW,
+      connectors: u.connectors.map((c) => ({ id: c.id, activePowerW: c.powerW, sessionActive: c.sessionActive, energyDeliveredWh: c.energyDeliveredWh })),
+      limitW: u.limitW,
+      maxPowerW: u.spec.maxPowerW,
+      fault: u.fault,
+      ...this.stamp(u.fault ? "ERROR" : "GOOD"),
+    }));
+  }
+
   weather(): WeatherReading {
     const w = this.world();
     return this.withDropout("weather", () => {
@@ -281,6 +303,7 @@ export class GridSimulator {
       pvW: f.pvW,
       windW: f.windW,
       batteryW: f.batteryW,
+      chargePointW: f.chargePointW,
       energyWh: { ...w.energy },
       time: new Date(this.physicsMs).toISOString(),
       timeMs: this.physicsMs,
@@ -323,6 +346,12 @@ export class GridSimulator {
     plant.limitW = wattsOrNull === null ? null : requireFinite("curtailment watts", wattsOrNull, 0);
   }
 
+  /** Allocation limit of a charge point over all its connectors, W; null lifts it. Takes effect from the next step. */
+  setChargeLimit(id: string, wattsOrNull: number | null): void {
+    const u = this.chargePointUnit(id);
+    u.limitW = wattsOrNull === null ? null : requireFinite("charge limit watts", wattsOrNull, 0);
+  }
+
   // ── injections ────────────────────────────────────────────────────────────────────────────
 
   /** Extra site load, W (negative = load lost), from now, for `durationSeconds` or until cleared. */
@@ -363,6 +392,7 @@ export class GridSimulator {
       b.targetW = 0;
       b.powerW = 0;
     }
+    if (kind === "charge-point") w.chargePoints.get(deviceId)!.fault = copy;
   }
 
   clearDeviceFault(deviceId: string): void {
@@ -370,6 +400,7 @@ export class GridSimulator {
     const kind = this.requireKind(deviceId);
     w.faults.delete(deviceId);
     if (kind === "battery") w.batteries.get(deviceId)!.fault = null;
+    if (kind === "charge-point") w.chargePoints.get(deviceId)!.fault = null;
   }
 
   /** Readings of the device (or "grid-meter", "weather") freeze at their last good values, marked STALE. */
@@ -398,6 +429,7 @@ export class GridSimulator {
       case "wind": return this.wind(deviceId);
       case "grid-meter": return this.gridMeter();
       case "weather": return this.weather();
+      case "charge-point": return this.chargePoint(deviceId);
     }
   }
 
@@ -451,6 +483,12 @@ export class GridSimulator {
     return b;
   }
 
+  private chargePointUnit(id: string): ChargePointUnit {
+    const u = this.world().chargePoints.get(id);
+    if (u === undefined) throw this.unknownOrWrongKind(id, "charge-point");
+    return u;
+  }
+
   private weatherAt(w: World, k: number): WeatherSample {
     return w.weather.atInterval(k, METER_INTERVAL_MS);
   }
@@ -477,7 +515,7 @@ export class GridSimulator {
   private scheduledW(w: World, k: number): number {
     const a = this.availability(w, k - 1);
     const sum = (xs: number[]): number => xs.reduce((s, x) => s + x, 0);
-    return this.backgroundW(k) + w.fleet.expectedW(k) - sum(a.pv) - sum(a.wind);
+    return this.backgroundW(k) + w.fleet.expectedW(k) + w.evInterval.lastMeanW - sum(a.pv) - sum(a.wind);
   }
 
   /**
@@ -504,16 +542,19 @@ export class GridSimulator {
     }
     let batteryW = 0;
     for (const u of w.batteries.values()) batteryW += u.powerW;
+    let chargePointW = 0;
+    for (const u of w.chargePoints.values()) chargePointW += u.powerW;
     let loadStepW = 0;
     for (const s of w.loadSteps) if (s.fromMs <= b && (s.untilMs === null || b < s.untilMs)) loadStepW += s.watts;
-    // Three-phase DERs and injected loads split evenly over the phases; meters sit on their phase.
-    const perPhase = (loadStepW - pvW - windW - batteryW) / 3;
+    // Three-phase DERs, charge points and injected loads split evenly over the phases; meters sit on their phase.
+    const perPhase = (loadStepW + chargePointW - pvW - windW - batteryW) / 3;
     const siteActiveW: [number, number, number] = [meters.activeW[0] + perPhase, meters.activeW[1] + perPhase, meters.activeW[2] + perPhase];
     return {
       meters,
       pvW,
       windW,
       batteryW,
+      chargePointW,
       loadStepW,
       siteActiveW,
       siteReactiveVar: [meters.reactiveVar[0], meters.reactiveVar[1], meters.reactiveVar[2]],
@@ -528,6 +569,7 @@ export class GridSimulator {
     const f0 = g.nominalFrequencyHz;
     const frequency = this.frequencyHz(w);
     for (const u of w.batteries.values()) u.step(DT_S, frequency, f0);
+    for (const u of w.chargePoints.values()) u.plan(this.seed, b, DT_S);
     const f = this.flowsAt(w, b);
     const inputs = { scheduledW: f.scheduledW, loadW: f.backgroundW + f.siteImportW, trippedW: w.trippedW };
     w.swing = swingStep(g, w.swing, inputs, DT_S);
@@ -540,6 +582,16 @@ export class GridSimulator {
     e.wind += f.windW * h;
     e.battery += f.batteryW * h;
     e.loadStep += f.loadStepW * h;
+    e.chargePoints += f.chargePointW * h;
+    for (const u of w.chargePoints.values()) u.integrate(DT_S);
+    const ev = w.evInterval;
+    ev.accWh += f.chargePointW * h;
+    ev.accMs += PHYSICS_STEP_MS;
+    if ((b + PHYSICS_STEP_MS) % METER_INTERVAL_MS === 0) {
+      ev.lastMeanW = (ev.accWh * 3_600_000) / ev.accMs;
+      ev.accWh = 0;
+      ev.accMs = 0;
+    }
     const q = f.siteReactiveVar[0] + f.siteReactiveVar[1] + f.siteReactiveVar[2];
     const r = w.registers;
     if (f.siteImportW >= 0) r.importWh += f.siteImportW * h;
@@ -569,12 +621,21 @@ export class GridSimulator {
       wind.set(spec.id, { spec, factor: 0.9 + 0.2 * uniform(this.seed, S_PLANT, 2, i), limitW: null });
       kinds.set(spec.id, "wind");
     });
+    const chargePoints = new Map<string, ChargePointUnit>();
+    let connectorIndex = 0;
+    for (const spec of site.chargePoints ?? []) {
+      chargePoints.set(spec.id, new ChargePointUnit(spec, connectorIndex));
+      connectorIndex += spec.connectors.length;
+      kinds.set(spec.id, "charge-point");
+    }
     const w: World = {
       weather,
       fleet,
       batteries,
       pv,
       wind,
+      chargePoints,
+      evInterval: { accWh: 0, accMs: 0, lastMeanW: 0 },
       kinds,
       swing: { x: 0, governorW: 0, secondaryW: 0 },
       rocofHzPerS: 0,
@@ -582,10 +643,13 @@ export class GridSimulator {
       trippedW: 0,
       faults: new Map<string, DeviceFault>(),
       dropouts: new Map<string, { untilMs: number; frozen: Stamped }>(),
-      energy: { siteImport: 0, meterNet: 0, pv: 0, wind: 0, battery: 0, loadStep: 0 },
+      energy: { siteImport: 0, meterNet: 0, pv: 0, wind: 0, battery: 0, loadStep: 0, chargePoints: 0 },
       registers: { importWh: 0, exportWh: 0, reactiveImportVarh: 0, reactiveExportVarh: 0 },
     };
     this.built = w;
+    // EVs already plugged in at the start draw from the first step: the schedule knows them.
+    for (const u of chargePoints.values()) u.plan(this.seed, this.startTimeMs, DT_S);
+    w.evInterval.lastMeanW = [...chargePoints.values()].reduce((sum, u) => sum + u.powerW, 0);
     // Start in balance: the secondary control holds whatever the schedule misses at the start.
     const f = this.flowsAt(w, this.startTimeMs);
     w.swing.secondaryW = f.backgroundW + f.siteImportW - f.scheduledW;

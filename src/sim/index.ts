@@ -3,6 +3,7 @@ export { gridMeterChannels, GRID_METER_CHANNEL_NAMES, type GridMeterChannels, ty
 export { SIM_ERRORS, type SimErrorCode } from "./errors.ts";
 export { simTimeAt, clockOf, ManualClock, type SimClock } from "./clock.ts";
 export { METER_INTERVAL_MS } from "./meters.ts";
+export { sessionAt, evAcceptanceW, SESSION_SLOT_MS, type SessionPlan } from "./charge-points.ts";
 export type { DroopSettings, DeviceFault, BatteryStateName } from "./battery.ts";
 export type { ForecastPoint } from "./weather.ts";
 export type * from "./readings.ts";

@@ -58,6 +58,27 @@ export interface DerReading extends Stamped {
   fault: DeviceFault | null;
 }
 
+export interface ConnectorReading {
+  id: string;
+  /** Charging power, W (consumption positive). */
+  activePowerW: number;
+  /** An EV is plugged in (it may draw 0 W once full). */
+  sessionActive: boolean;
+  /** Of the current session, or of the last one until the next begins, Wh. */
+  energyDeliveredWh: number;
+}
+
+export interface ChargePointReading extends Stamped {
+  id: string;
+  /** Sum of the connectors, W (consumption positive). */
+  activePowerW: number;
+  connectors: ConnectorReading[];
+  /** Allocation limit over all connectors, W; null = none (the rating applies). */
+  limitW: number | null;
+  maxPowerW: number;
+  fault: DeviceFault | null;
+}
+
 export interface WeatherReading extends Stamped {
   irradianceWm2: number;
   windSpeedMs: number;
@@ -88,7 +109,9 @@ export interface PhysicsState {
   pvW: number;
   windW: number;
   batteryW: number;
-  /** Integrals since the start, Wh: the energy balance siteImport = meters + loadStep − pv − wind − battery. */
+  /** EV charging of every charge point, W. */
+  chargePointW: number;
+  /** Integrals since the start, Wh: the energy balance siteImport = meters + loadStep + chargePoints − pv − wind − battery. */
   energyWh: {
     siteImport: number;
     meterNet: number;
@@ -96,6 +119,7 @@ export interface PhysicsState {
     wind: number;
     battery: number;
     loadStep: number;
+    chargePoints: number;
   };
   time: string;
   timeMs: number;

@@ -89,6 +89,24 @@ export interface WindSpec extends Placement {
   protocols: Protocol[];
 }
 
+export interface ConnectorSpec {
+  /** Unique in the site; the demo depot's CONNECTOR nodes are attached to these ids. */
+  id: string;
+  /** Most the connector (cable, socket) can deliver, W. */
+  maxPowerW: number;
+}
+
+/** An EV charge point (consumption positive): one or more connectors, each charging one EV at a time. */
+export interface ChargePointSpec extends Placement {
+  id: string;
+  title?: string;
+  /** At least one; a single-outlet charge point has one. */
+  connectors: ConnectorSpec[];
+  /** Most the charge point delivers over all its connectors together, W. */
+  maxPowerW: number;
+  protocols: Protocol[];
+}
+
 export interface GridMeterSpec {
   /** `physical`: a Modbus meter (simulated stand-in unless `host` is given) behind the adapter; `virtual`: load + battery − PV. */
   mode: "physical" | "virtual";
@@ -126,6 +144,8 @@ export interface SiteFile {
   batteries: BatterySpec[];
   pv: PvSpec[];
   wind: WindSpec[];
+  /** EV charge points (optional; absent = none). */
+  chargePoints?: ChargePointSpec[];
   weather: WeatherSpec;
 }
 

@@ -155,6 +155,32 @@ export const SITE_SCHEMA = {
         },
       },
     },
+    chargePoints: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["id", "region", "substation", "feeder", "connectors", "maxPowerW", "protocols"],
+        properties: {
+          id,
+          title: { type: "string" },
+          ...placement,
+          connectors: {
+            type: "array",
+            minItems: 1,
+            maxItems: 16,
+            items: {
+              type: "object",
+              additionalProperties: false,
+              required: ["id", "maxPowerW"],
+              properties: { id, maxPowerW: { type: "number", exclusiveMinimum: 0, maximum: 1e7 } },
+            },
+          },
+          maxPowerW: { type: "number", exclusiveMinimum: 0, maximum: 1e8 },
+          protocols: { ...protocols, items: { enum: ["http", "coap", "mqtt"] } },
+        },
+      },
+    },
     weather: {
       type: "object",
       additionalProperties: false,
@@ -210,6 +236,9 @@ function crossFieldProblems(site: SiteFile): SiteProblem[] {
   placed("batteries", site.batteries);
   placed("pv", site.pv);
   placed("wind", site.wind);
+  const chargePoints = site.chargePoints ?? [];
+  placed("chargePoints", chargePoints);
+  chargePoints.forEach((cp, i) => cp.connectors.forEach((c, j) => unique(c.id, `/chargePoints/${i}/connectors/${j}/id`)));
   const units = new Map<number, string>();
   site.batteries.forEach((b, i) => {
     if (b.minSocPercent >= b.maxSocPercent) problems.push({ field: `/batteries/${i}`, description: "minSocPercent must be below maxSocPercent" });

@@ -16,7 +16,7 @@ describe("energy balance", () => {
     const e = p.energyWh;
     expect(e.pv).toBeGreaterThan(0);
     expect(e.loadStep).toBeCloseTo((50_000 * 120) / 3600, 6);
-    expect(e.siteImport).toBeCloseTo(e.meterNet + e.loadStep - e.pv - e.wind - e.battery, 6);
+    expect(e.siteImport).toBeCloseTo(e.meterNet + e.loadStep + e.chargePoints - e.pv - e.wind - e.battery, 6);
     const g = sim.gridMeter();
     expect(g.EnergyNet * 1000).toBeCloseTo(e.siteImport, 6);
     // the battery's energy is its SoC change

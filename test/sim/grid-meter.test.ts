@@ -61,7 +61,7 @@ describe("gridMeterChannels (seed 003)", () => {
       const p = sim.physics();
       expect(g.ActivePower).toBeCloseTo(p.siteImportW, 6);
       // import = meters + injected load − PV − wind − battery discharge
-      expect(p.siteImportW).toBeCloseTo(p.meterNetW + p.injectedLoadStepW - p.pvW - p.windW - p.batteryW, 6);
+      expect(p.siteImportW).toBeCloseTo(p.meterNetW + p.injectedLoadStepW + p.chargePointW - p.pvW - p.windW - p.batteryW, 6);
     }
   });
 
@@ -83,6 +83,6 @@ describe("gridMeterChannels (seed 003)", () => {
       if (m.phase === 1) l1 += m.activePowerW;
     }
     const p = sim.physics();
-    expect(after.ActivePower_L1).toBeCloseTo(l1 + (p.injectedLoadStepW - p.pvW - p.windW - p.batteryW) / 3, 3);
+    expect(after.ActivePower_L1).toBeCloseTo(l1 + (p.injectedLoadStepW + p.chargePointW - p.pvW - p.windW - p.batteryW) / 3, 3);
   });
 });
