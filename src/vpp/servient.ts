@@ -24,6 +24,7 @@ import { adoptSetpoints, decideDispatch, INITIAL_DISPATCH_STATE, type DispatchDe
 import { batteryStateFromTelemetry, type BatteryState } from "./dispatch/battery-state.ts";
 import { HighRiskGuard, type HighRiskCommand } from "./dispatch/high-risk.ts";
 import { planBalancing, type NodeLimit, type RenewableState } from "./balancing/grid-balancing.ts";
+import { nodeLimitsFromOrchestrator } from "./balancing/orchestrator-limits.ts";
 import { ObjectMemory, type MemoryEntry } from "./memory/object-memory.ts";
 import { EMPTY_BOOK, observeGrid, type IncidentBook } from "./workflow/incidents.ts";
 import { technicianTaskFor, type TechnicianTask } from "./workflow/tasks.ts";
@@ -108,7 +109,7 @@ export interface VppStatus {
   aggregate: LoadAggregate | null;
 }
 
-const ROLES_FOLLOWED: Role[] = ["battery", "pv", "wind", "meter", "grid-meter", "weather"];
+const ROLES_FOLLOWED: Role[] = ["battery", "pv", "wind", "meter", "grid-meter", "weather", "orchestrator"];
 
 /**
  * Reads go over request/response protocols first: an MQTT property read waits for the next
@@ -138,6 +139,7 @@ export class VppServient {
   private readonly plants = new Map<string, PlantLink>();
   private gridMeter: Link | undefined;
   private weather: Link | undefined;
+  private orchestrator: Link | undefined;
   private readonly counts: Record<Role, number> = { battery: 0, pv: 0, wind: 0, meter: 0, "grid-meter": 0, weather: 0, "sim-control": 0, orchestrator: 0 };
   private dispatchState: DispatchState = INITIAL_DISPATCH_STATE;
   private adopted = false;
@@ -234,9 +236,31 @@ export class VppServient {
     });
   }
 
+  private linkOf(id: string): Link | undefined {
+    return this.batteries.get(id) ?? this.plants.get(id) ?? [this.gridMeter, this.weather, this.orchestrator].find((l) => l?.id === id);
+  }
+
+  /** Node limits from the orchestrator Thing, mapped onto the batteries the VPP knows (validate before apply). */
+  private async refreshLimits(): Promise<void> {
+    const o = this.orchestrator;
+    const consumer = this.consumer;
+    if (!o || !consumer) return;
+    try {
+      const [topology, limits] = await Promise.all([consumer.read(o.read, "topology"), consumer.read(o.read, "node_limits")]);
+      const byAsset = new Map<string, string>();
+      for (const b of this.batteries.values()) {
+        byAsset.set(b.title, b.id);
+        byAsset.set(b.id, b.id);
+      }
+      this.setNodeLimits(nodeLimitsFromOrchestrator(topology, limits, (asset) => byAsset.get(asset)));
+    } catch (e) {
+      log.warn({ err: e }, "could not read the orchestrator's node limits");
+    }
+  }
+
   /** A registration refresh changes only the TD's registration block: the links stay as they are. */
   private sameAffordances(id: string, td: Td): boolean {
-    const link = this.batteries.get(id) ?? this.plants.get(id) ?? (this.gridMeter?.id === id ? this.gridMeter : undefined) ?? (this.weather?.id === id ? this.weather : undefined);
+    const link = this.linkOf(id);
     if (!link) return false;
     const strip = ({ registration: _r, ...rest }: Td) => JSON.stringify(rest);
     if (strip(link.td) !== strip(td)) return false;
@@ -267,18 +291,26 @@ export class VppServient {
       this.plants.set(id, link);
     } else if (role === "grid-meter") this.gridMeter = base;
     else if (role === "weather") this.weather = base;
+    else if (role === "orchestrator") {
+      this.orchestrator = base;
+      await this.refreshLimits();
+    }
     this.counts[role] = (this.counts[role] ?? 0) + 1;
     await this.remember([{ thingId: id, kind: "membership", name: "joined", at: new Date(this.now()).toISOString(), body: { role, title: base.title, placement: placementOf(td) } }]);
   }
 
   private async unlink(id: string, replacing = false): Promise<void> {
-    const link = this.batteries.get(id) ?? this.plants.get(id) ?? (this.gridMeter?.id === id ? this.gridMeter : undefined) ?? (this.weather?.id === id ? this.weather : undefined);
+    const link = this.linkOf(id);
     if (!link) return;
     await this.unsubscribe(link);
     this.batteries.delete(id);
     this.plants.delete(id);
     if (this.gridMeter?.id === id) this.gridMeter = undefined;
     if (this.weather?.id === id) this.weather = undefined;
+    if (this.orchestrator?.id === id) {
+      this.orchestrator = undefined;
+      this.setNodeLimits([]);
+    }
     this.counts[link.role] = Math.max(0, (this.counts[link.role] ?? 0) - 1);
     if (!replacing) {
       await this.remember([{ thingId: id, kind: "membership", name: "left", at: new Date(this.now()).toISOString(), body: { role: link.role } }]);
@@ -354,6 +386,7 @@ export class VppServient {
       } else log.warn({ err: outcome.error }, "regulation step failed");
     }
     if (this.steps % 10 === 0) this.line(this.statusLine());
+    if (this.steps % 30 === 0) await this.refreshLimits();
     await this.maybeForecast();
   }
 
@@ -410,6 +443,9 @@ export class VppServient {
     if (plan.setpoints.length > 0) {
       this.line(`dispatch  ${at.slice(11, 19)}Z f=${sample.frequencyHz.toFixed(3)} Hz → fleet ${(state.fleetCommandW / 1000).toFixed(1)} kW [${plan.setpoints.map((s) => `${this.batteries.get(s.id)?.title ?? s.id} ${(s.targetW / 1000).toFixed(1)}`).join(", ")}] (${decision.reason})`);
       await this.notifyIntervention(sample, decision.reason, state.fleetCommandW, plan.setpoints);
+      // The orchestrator's balancing cycle runs again on the new battery output (seed 000 grid_balance).
+      const o = this.orchestrator;
+      if (o && !signal.aborted) await this.command(o, "rebalance", {}, reason, async () => void (await consumer.invoke(o.read, "rebalance", {})));
     }
     for (const c of plan.curtailments) this.line(`curtail   ${this.plants.get(c.id)?.title ?? c.id} → ${c.limitW === null ? "released" : `${(c.limitW / 1000).toFixed(1)} kW`}`);
     for (const v of plan.violations) this.line(`limit     ${v.nodeId} ${v.reason}: planned ${(v.plannedW / 1000).toFixed(1)} kW, allowed ${(v.allowedW / 1000).toFixed(1)} kW`);
