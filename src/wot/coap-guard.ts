@@ -73,6 +73,10 @@ export function guardCoapServer(server: unknown, registry: HostedThingRegistry):
         const e = WOT_ERRORS.METHOD_NOT_ALLOWED;
         return reply(res, "4.05", problemPayload(e.status, "METHOD_NOT_ALLOWED", e.title, "events are served over MQTT and HTTP, not CoAP"));
       }
+      if (kind === "properties" && info.privateReads.size > 0 && (affordance === undefined || info.privateReads.has(`properties/${affordance}`))) {
+        const e = WOT_ERRORS.PROTOCOL_NOT_AUTHENTICATED;
+        return reply(res, "4.01", problemPayload(e.status, "PROTOCOL_NOT_AUTHENTICATED", e.title, `${kind}/${affordance ?? "*"} is household data: read it over HTTP with a privileged-reader token`));
+      }
       const writes = (kind === "properties" && req.method === "PUT") || (kind === "actions" && req.method === "POST");
       if (writes && affordance !== undefined && info.powerChanging.has(`${kind}/${affordance}`)) {
         const e = WOT_ERRORS.PROTOCOL_NOT_AUTHENTICATED;

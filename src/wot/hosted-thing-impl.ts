@@ -33,6 +33,11 @@ export interface ThingSpec {
   powerChanging?: readonly string[];
   /** Forms added to the published TD (Modbus), keyed `properties/<name>`. */
   extraForms?: Readonly<Record<string, Form[]>>;
+  /**
+   * Read-only properties carrying per-household data (seed 001 privacy): read over HTTP with a
+   * bearer token of the privileged-reader role only, not offered over CoAP or MQTT, never pushed.
+   */
+  privateProperties?: readonly string[];
 }
 
 export interface RejectionCounters {
@@ -72,6 +77,7 @@ export class HostedThing {
       id: this.id,
       protocols: this.offered,
       powerChanging: new Set(this.spec.powerChanging ?? []),
+      privateReads: this.privateReads(),
       publishedTd: this.td,
       publishedTdText: this.publishedText,
     };
@@ -111,9 +117,14 @@ export class HostedThing {
       name: this.name,
       protocols: this.offered,
       powerChanging: new Set(this.spec.powerChanging ?? []),
+      privateReads: this.privateReads(),
       extraForms: this.spec.extraForms,
     });
     this.publishedText = JSON.stringify(this.published);
+  }
+
+  private privateReads(): Set<string> {
+    return new Set((this.spec.privateProperties ?? []).map((name) => `properties/${name}`));
   }
 
   private protocolOf(kind: "properties" | "actions", name: string, formIndex: number | undefined): Protocol | "unknown" {
@@ -147,6 +158,7 @@ export class HostedThing {
   }
 
   emitPropertyChange(name: string): void {
+    if (this.spec.privateProperties?.includes(name)) return; // household data is never pushed
     void this.exposed?.emitPropertyChange(name);
   }
 

@@ -9,6 +9,8 @@ export interface HostedThingInfo {
   readonly protocols: ReadonlySet<Protocol>;
   /** `properties/<name>` / `actions/<name>` whose write or invoke changes power. */
   readonly powerChanging: ReadonlySet<string>;
+  /** `properties/<name>` whose reads need the privileged-reader role (HTTP only; household data). */
+  readonly privateReads: ReadonlySet<string>;
   readonly publishedTd: JsonObject;
   readonly publishedTdText: string;
 }

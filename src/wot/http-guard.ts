@@ -105,6 +105,20 @@ export function createHttpGuard(options: HttpGuardOptions) {
       res.end(method === "HEAD" ? undefined : info.publishedTdText);
       return;
     }
+    // Household data (seed 001 privacy): a private property, or all properties at once, of a Thing
+    // that has private ones, need the privileged-reader role.
+    const privateRead =
+      info !== undefined && kind === "properties" && info.privateReads.size > 0 && (affordance === undefined || info.privateReads.has(`properties/${affordance}`));
+    if (info && privateRead) {
+      const auth = options.tokens.authenticate(req.headers.authorization, options.now());
+      if (!auth.ok) {
+        const challenge = `Bearer realm="gridthings"${auth.reason === "TOKEN_MISSING" ? "" : ', error="invalid_token"'}`;
+        return send(res, coded("UNAUTHENTICATED", `${kind}/${affordance ?? "*"} of ${info.name} is household data: ${auth.reason}`, url), { "WWW-Authenticate": challenge });
+      }
+      if (!hasRole(auth.principal, "privileged-reader")) {
+        return send(res, coded("FORBIDDEN", `${auth.principal.subject} lacks the privileged-reader role`, url));
+      }
+    }
     if (info && affordance !== undefined && rest.length === 0) {
       const key = `${kind}/${affordance}`;
       const writes = (kind === "properties" && method === "PUT") || (kind === "actions" && method === "POST");

@@ -21,6 +21,8 @@ export interface PublishOptions {
   powerChanging: ReadonlySet<string>;
   /** Forms added after the bindings' own (e.g. Modbus), keyed `properties/<name>` etc. */
   extraForms?: Readonly<Record<string, Form[]>>;
+  /** `properties/<name>` readable only with a privileged-reader bearer token, over HTTP only. */
+  privateReads?: ReadonlySet<string>;
 }
 
 const WRITE_OPS = new Set(["writeproperty", "invokeaction"]);
@@ -63,13 +65,25 @@ function cleanForms(forms: Form[], key: string, options: PublishOptions): Form[]
   const out: Form[] = [];
   const seen = new Set<string>();
   const powerChanging = options.powerChanging.has(key);
+  const isPrivate = options.privateReads?.has(key) ?? false;
+  const hasPrivate = (options.privateReads?.size ?? 0) > 0;
   const isEvent = key.startsWith("events/");
   for (const form of forms) {
     const protocol = protocolOf(form.href);
     if (!protocol || !options.protocols.has(protocol) || !isJson(form)) continue;
+    if (isPrivate) {
+      if (protocol !== "http") continue;
+      const ops = opsOf(form).filter((op) => op === "readproperty");
+      if (ops.length === 0 && form.op !== undefined) continue;
+      const { security: _drop, ...rest } = form;
+      out.push({ ...(rest as Form), ...(form.op === undefined ? {} : { op: ops.length === 1 ? (ops[0] as string) : ops }), security: [BEARER_SCHEME] });
+      continue;
+    }
     if ((protocol === "http" || protocol === "coap") && !onTitlePath(form.href, options.name)) continue;
     let ops = opsOf(form);
     if (key === "thing") ops = ops.filter((op) => !UNROUTED_THING_OPS.has(op));
+    // Reading all properties at once would include the private ones: offered per property only.
+    if (key === "thing" && hasPrivate) ops = ops.filter((op) => op !== "readallproperties" && op !== "readmultipleproperties");
     if (protocol === "coap") {
       if (isEvent) continue; // node-wot's CoAP events deliver one empty message (#1239): events go over MQTT/HTTP
       ops = ops.filter((op) => !PUSH_OPS.has(op)); // CoAP observe crashes node-wot's server (#1233): served as plain reads
@@ -110,13 +124,16 @@ export function publishTd(live: JsonObject, options: PublishOptions): JsonObject
   if (Array.isArray(td.forms)) td.forms = cleanForms(td.forms as Form[], "thing", options) as unknown as Json;
   td.securityDefinitions = {
     [NOSEC_SCHEME]: { scheme: "nosec" },
-    ...(options.powerChanging.size > 0
+    ...(options.powerChanging.size > 0 || (options.privateReads?.size ?? 0) > 0
       ? {
           [BEARER_SCHEME]: {
             scheme: "bearer",
             in: "header",
             name: "Authorization",
-            description: "Power-changing writes and actions need a token with the operator role (HTTP only; the other bindings cannot carry it and do not offer these operations).",
+            description:
+              options.powerChanging.size > 0
+                ? "Power-changing writes and actions need a token with the operator role (HTTP only; the other bindings cannot carry it and do not offer these operations)."
+                : "Per-household data needs a token with the privileged-reader role (HTTP only; not offered over the other bindings).",
           },
         }
       : {}),
