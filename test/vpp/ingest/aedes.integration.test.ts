@@ -3,6 +3,9 @@
  * input counted, acknowledgements only after the ledger commit, unacknowledged readings delivered
  * again to the next worker with the same session.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
 import { EmbeddedBroker } from "../../../src/mqtt/embedded-broker.ts";
@@ -97,6 +100,58 @@ describe("meter stream over aedes (wildcard)", () => {
     cleanups.push(() => second.stop());
     await waitFor("redelivery of the 61 unacknowledged readings", () => second.stats().acked >= 61);
     expect(ledger.totals("meter-a").importMilliWh).toBe(600_000); // one interval, T0 to T0 + 15 min: 60 readings × 10 Wh
+  });
+
+  it("follows the ensemble: a meter that joins is ingested, one that leaves is refused", async () => {
+    const b = await broker();
+    const ledger = BillingLedger.open(null);
+    cleanups.push(() => ledger.close());
+    const pipeline = new MeterStreamPipeline({ ledger, tariff: flatTariff(), now: NOW, aggregateEveryMs: 0 });
+    await pipeline.start({ tds: [meterTd("meter-a", b.url)] });
+    cleanups.push(() => pipeline.stop());
+    const p = await pub(b.url);
+    await p.publishAsync("meter-b/events/reading", reading("meter-b", 0), { qos: 1 });
+    await waitFor("refusal", () => pipeline.stats().rejected.UNKNOWN_METER === 1);
+    pipeline.applyEnsembleChange({ type: "added", td: meterTd("meter-b", b.url) });
+    pipeline.applyEnsembleChange({ type: "added", td: meterTd("meter-c", "mqtt://elsewhere:1883") }); // another broker: not followed
+    expect(pipeline.meters().map((m) => m.id).sort()).toEqual(["meter-a", "meter-b"]);
+    await p.publishAsync("meter-b/events/reading", reading("meter-b", 1), { qos: 1 });
+    await waitFor("acceptance", () => pipeline.stats().accepted === 1);
+    pipeline.applyEnsembleChange({ type: "removed", id: "urn:gridthings:device:meter-b" });
+    await p.publishAsync("meter-b/events/reading", reading("meter-b", 2), { qos: 1 });
+    await waitFor("refusal after leaving", () => pipeline.stats().rejected.UNKNOWN_METER === 2);
+    expect(pipeline.stats().meters).toBe(1);
+  });
+
+  it("a restarted worker replays its ledger and bills on: no interval lost, none twice", async () => {
+    const b = await broker();
+    const dir = await mkdtemp(join(tmpdir(), "gridthings-vpp-ledger-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const meters = [{ id: "meter-a", region: "r", substation: "s", feeder: "f" }];
+    const p = await pub(b.url);
+    const run = async (from: number, to: number) => {
+      const ledger = BillingLedger.open(dir);
+      const pipeline = new MeterStreamPipeline({ ledger, tariff: flatTariff(), now: NOW, aggregateEveryMs: 0 });
+      await pipeline.start({ brokerUrl: b.url, meters });
+      for (let i = from; i < to; i++) await p.publishAsync("meter-a/events/reading", reading("meter-a", i), { qos: 1 });
+      await waitFor("acks", () => pipeline.stats().acked === to - from);
+      await pipeline.stop();
+      ledger.close();
+    };
+    await run(0, 70); // first interval billed, the second half done
+    await run(70, 181); // after the restart: intervals 2 and 3
+    const ledger = BillingLedger.open(dir);
+    try {
+      expect(ledger.intervals("meter-a", T0, T0 + 86_400_000).map((i) => [i.importWh, i.adjustments])).toEqual([
+        [600, 0],
+        [600, 0],
+        [600, 0],
+      ]);
+      expect(ledger.totals("meter-a").importMilliWh).toBe(180 * 10_000);
+      expect(ledger.rowCount()).toEqual({ intervals: 3, readings: 181 });
+    } finally {
+      ledger.close();
+    }
   });
 
   it("start() refuses bad sources", async () => {
