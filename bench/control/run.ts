@@ -3,7 +3,8 @@
  * setpoint applied (write acknowledged by the device), for 10, 100 and 1,000 batteries, per
  * protocol the batteries offer for setpoint writes. One step is what the VPP servient does: read
  * the grid meter's `channels` and every battery's `telemetry` (HTTP, in parallel), decide
- * (assess → dispatch → allocate), then write `target_output_kw` to every battery in parallel.
+ * (assess → dispatch → allocate), then write `target_output_kw` to every battery, 64 calls in
+ * flight at most (as the servient does).
  * CoAP and MQTT do not offer power-changing writes (they cannot carry the operator token), so
  * only HTTP and Modbus TCP are measured; one Modbus gateway serves at most 247 unit ids.
  * Run: `npx tsx bench/control/run.ts [sizes=10,100,1000] [trials=30]`.
@@ -16,10 +17,11 @@ import { TokenTable } from "../../src/auth/roles.ts";
 import { Consumer } from "../../src/wot/consumer.ts";
 import type { JsonObject } from "../../src/wot/published-td.ts";
 import { startGridMeter } from "../../things/grid-meter/index.ts";
-import { assessFrequency } from "../../src/vpp/regulation/frequency.ts";
+import { assessFrequency, DEFAULT_REGULATION } from "../../src/vpp/regulation/frequency.ts";
 import { decideDispatch, INITIAL_DISPATCH_STATE } from "../../src/vpp/dispatch/storage-dispatch.ts";
 import { batteryStateFromTelemetry, type BatteryState } from "../../src/vpp/dispatch/battery-state.ts";
 import { gridSampleFromChannels } from "../../src/vpp/grid-sample.ts";
+import { mapLimit } from "../../src/vpp/concurrency.ts";
 
 const sizes = (process.argv[2] ?? "10,100,1000").split(",").map(Number);
 const trials = Number(process.argv[3] ?? 30);
@@ -51,7 +53,7 @@ for (const n of sizes) {
   try {
     const tdOf = async (url: string) => (await (await fetch(url)).json()) as JsonObject;
     const batteries = runtime.things.filter((t) => t.kind === "bess");
-    const tds = await Promise.all(batteries.map((b) => tdOf(b.tdUrl)));
+    const tds = await mapLimit(batteries, 32, (b) => tdOf(b.tdUrl));
     const gmEntry = runtime.things.find((t) => t.kind === "grid-meter");
     if (!gmEntry) throw new Error("no grid meter");
     const gm = await consumer.consume(await tdOf(gmEntry.tdUrl), "http");
@@ -63,14 +65,16 @@ for (const n of sizes) {
       const rounds = n >= 1000 ? Math.min(trials, 10) : trials;
       for (let t = 0; t <= rounds; t++) {
         const t0 = performance.now();
-        const [channels, ...telemetry] = await Promise.all([consumer.read(gm, "channels"), ...reads.map((r) => consumer.read(r, "telemetry"))]);
+        const [channels, telemetry] = await Promise.all([consumer.read(gm, "channels"), mapLimit(reads, 64, (r) => consumer.read(r, "telemetry"))]);
         const sample = gridSampleFromChannels(channels)!;
         // Alternate a deficit and a surplus so every trial changes every setpoint.
         const f = t % 2 === 0 ? 59.95 : 60.05;
         const states = telemetry.map((v, i) => batteryStateFromTelemetry(String(tds[i]!.id), v)).filter((s): s is BatteryState => s !== undefined);
-        const { decision } = decideDispatch(INITIAL_DISPATCH_STATE, assessFrequency({ ...sample, frequencyHz: f, rocofHzPerS: 0, quality: "GOOD" }, sample.timeMs), states, sample.timeMs);
+        // Stiffness scaled so the command asks ~5 kW of each battery (above the 500 W minimum change).
+        const regulation = { ...DEFAULT_REGULATION, stiffnessWPerHz: (n * 5000) / 0.05 };
+        const { decision } = decideDispatch(INITIAL_DISPATCH_STATE, assessFrequency({ ...sample, frequencyHz: f, rocofHzPerS: 0, quality: "GOOD" }, sample.timeMs, regulation), states, sample.timeMs);
         const byId = new Map(tds.map((td, i) => [String(td.id), writes[i]!]));
-        await Promise.all(decision.setpoints.map((s) => consumer.write(byId.get(s.id)!, "target_output_kw", Math.round(s.targetW) / 1000)));
+        await mapLimit(decision.setpoints, 64, (s) => consumer.write(byId.get(s.id)!, "target_output_kw", Math.round(s.targetW) / 1000));
         if (decision.setpoints.length !== states.length) partial++;
         if (t > 0) times.push(performance.now() - t0); // the first round warms connections up
       }

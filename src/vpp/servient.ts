@@ -39,6 +39,10 @@ import { SmsWebhookTransport } from "./workflow/transports/sms-webhook.ts";
 import { ObservedClock } from "./sim-clock.ts";
 import { gridSampleFromChannels } from "./grid-sample.ts";
 import { vppError } from "./errors.ts";
+import { mapLimit } from "./concurrency.ts";
+
+/** Device calls in flight at once, per kind of call. */
+const IN_FLIGHT = 64;
 import { BillingLedger, MeterStreamPipeline, loadTariffFile, type LoadAggregate } from "./ingest/index.ts";
 
 const log = logger("vpp.servient");
@@ -421,15 +425,13 @@ export class VppServient {
     await this.workflowOnSample(sample, batteries);
     if (plan.setpoints.length === 0 && plan.curtailments.length === 0) return;
     const reason = `${decision.reason} at ${sample.frequencyHz.toFixed(3)} Hz`;
-    await Promise.all(
-      plan.setpoints.map(async (s) => {
-        const link = this.batteries.get(s.id);
-        if (!link || signal.aborted) return;
-        const kw = Math.round(s.targetW) / 1000;
-        const ok = await this.command(link, "target_output_kw", kw, reason, () => consumer.write(link.write, "target_output_kw", kw));
-        if (!ok) link.failures++;
-      }),
-    );
+    await mapLimit(plan.setpoints, IN_FLIGHT, async (s) => {
+      const link = this.batteries.get(s.id);
+      if (!link || signal.aborted) return;
+      const kw = Math.round(s.targetW) / 1000;
+      const ok = await this.command(link, "target_output_kw", kw, reason, () => consumer.write(link.write, "target_output_kw", kw));
+      link.failures = ok ? 0 : link.failures + 1;
+    });
     await Promise.all(
       plan.curtailments.map(async (c) => {
         const link = this.plants.get(c.id);
@@ -481,8 +483,7 @@ export class VppServient {
   private async readBatteries(): Promise<void> {
     const consumer = this.consumer;
     if (!consumer) return;
-    await Promise.all(
-      [...this.batteries.values()].map(async (b) => {
+    await mapLimit([...this.batteries.values()], IN_FLIGHT, async (b) => {
         try {
           const t = await consumer.read(b.read, "telemetry");
           const state = batteryStateFromTelemetry(b.id, t);
@@ -493,8 +494,7 @@ export class VppServient {
           if (b.state) log.warn({ err: e, id: b.id }, "battery telemetry read failed: excluded from dispatch");
           b.state = undefined;
         }
-      }),
-    );
+      });
   }
 
   private async recordBatteryState(b: BatteryLink, s: BatteryState): Promise<void> {
