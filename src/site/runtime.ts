@@ -23,11 +23,12 @@ import { plantThingSpec, plantPublisher } from "../../things/power-plant/thing.t
 import { weatherThingSpec, weatherPublisher } from "../../things/weather/thing.ts";
 import { meterThingSpec, MeterFleetPublisher } from "../../things/smart-meter/thing.ts";
 import { simControlThingSpec, simControlPublisher } from "../../things/sim-control/thing.ts";
+import { chargePointThingSpec, chargePointPublisher } from "../../things/charge-point/thing.ts";
 
 const log = logger("site");
 
-export type DeviceKind = "smart-meter" | "grid-meter" | "bess" | "pv" | "wind" | "weather" | "sim-control";
-export const DEVICE_KINDS: readonly DeviceKind[] = ["smart-meter", "grid-meter", "bess", "pv", "wind", "weather", "sim-control"];
+export type DeviceKind = "smart-meter" | "grid-meter" | "bess" | "pv" | "wind" | "weather" | "sim-control" | "charge-point";
+export const DEVICE_KINDS: readonly DeviceKind[] = ["smart-meter", "grid-meter", "bess", "pv", "wind", "weather", "sim-control", "charge-point"];
 
 /** The grid meter (stand-in + adapter, or virtual): its Things and its own polling. */
 export interface GridMeterPart {
@@ -180,6 +181,10 @@ export class SiteRuntime {
     for (const wind of o.site.wind.filter((w) => this.wants("wind", w.id))) {
       const thing = await expose("wind", plantThingSpec(ctx, "wind", wind));
       this.listeners.push(plantPublisher(ctx, "wind", wind, thing));
+    }
+    for (const cp of (o.site.chargePoints ?? []).filter((c) => this.wants("charge-point", c.id))) {
+      const thing = await expose("charge-point", chargePointThingSpec(ctx, cp));
+      this.listeners.push(chargePointPublisher(ctx, cp, thing));
     }
     if (this.wants("weather")) this.listeners.push(weatherPublisher(await expose("weather", weatherThingSpec(ctx))));
     if (this.wants("sim-control")) this.listeners.push(simControlPublisher(await expose("sim-control", simControlThingSpec(ctx, () => o.speed))));

@@ -1,6 +1,6 @@
 /**
  * Live site → microgrid telemetry, the I/O half: reads the mapped device Things' `activePower`
- * through a node-wot consumer (HTTP), listens to every smart meter's reading event with one
+ * (a charge point with mapped connector nodes: its `connectors`) through a node-wot consumer (HTTP), listens to every smart meter's reading event with one
  * wildcard MQTT subscription, and feeds `service.ingestTelemetry` on a timer. Readings carry the
  * wall-clock instant they were read (the simulation's own clock is not the orchestrator's).
  * Lifecycle object: construct, `start()`, `stop()`.
@@ -44,6 +44,8 @@ export class LiveTelemetryFeed {
   private running: Promise<void> | undefined;
   private plan: BridgePlan | undefined;
   private readonly devices = new Map<string, WoT.ConsumedThing>();
+  /** Things with mapped connector nodes: read `connectors` once, so the charge point and its connectors are one snapshot. */
+  private readonly connectorThings = new Set<string>();
   private readonly meterPowerW = new Map<string, number>();
   readonly stats: LiveTelemetryStats = { ingests: 0, readings: 0, failures: 0, lastIngestAt: null };
 
@@ -67,7 +69,8 @@ export class LiveTelemetryFeed {
     const tdByTitle = new Map(o.tds.map((td) => [String(td.title), td] as const));
     for (const d of plan.devices) {
       const td = tdByTitle.get(d.thing);
-      if (td) this.devices.set(d.thing, await consumer.consume(td, "http"));
+      if (td && !this.devices.has(d.thing)) this.devices.set(d.thing, await consumer.consume(td, "http"));
+      if (d.connector !== undefined) this.connectorThings.add(d.thing);
     }
     const meters = new Set(plan.feeders.flatMap((f) => f.meters));
     if (o.mqttUrl && meters.size > 0) {
@@ -103,9 +106,22 @@ export class LiveTelemetryFeed {
     const consumer = this.consumer;
     if (!plan || !consumer) return;
     const devicePowerW = new Map<string, number>();
+    const connectorPowerW = new Map<string, number>();
     await Promise.all(
       [...this.devices].map(async ([title, thing]) => {
         try {
+          if (this.connectorThings.has(title)) {
+            const connectors = await consumer.read(thing, "connectors");
+            if (!Array.isArray(connectors)) return;
+            let sum = 0;
+            for (const c of connectors as Array<{ id?: unknown; activePowerW?: unknown }>) {
+              if (typeof c?.id !== "string" || typeof c.activePowerW !== "number") return; // a malformed snapshot: no reading this time
+              connectorPowerW.set(c.id, c.activePowerW);
+              sum += c.activePowerW;
+            }
+            devicePowerW.set(title, sum);
+            return;
+          }
           const p = await consumer.read(thing, "activePower");
           if (typeof p === "number") devicePowerW.set(title, p);
         } catch (e) {
@@ -115,7 +131,7 @@ export class LiveTelemetryFeed {
       }),
     );
     const observed_at = (o.now ?? (() => new Date()))().toISOString();
-    const readings = bridgeReadings(plan, { meterPowerW: this.meterPowerW, devicePowerW }, observed_at);
+    const readings = bridgeReadings(plan, { meterPowerW: this.meterPowerW, devicePowerW, connectorPowerW }, observed_at);
     if (readings.length === 0) return;
     try {
       await o.service.ingestTelemetry(o.microgrid_id, readings);

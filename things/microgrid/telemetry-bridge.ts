@@ -9,10 +9,12 @@
  *   `gt:feeder: F` (imports positive), once every one of them has reported;
  * - any other node attached to the id of a site Thing gets that Thing's `activePower`, negated for
  *   devices whose own convention is generation-positive (battery discharge, PV and wind output);
+ * - a node attached to a connector id that a site Thing's TD lists in `gt:connectors` (a charge
+ *   point) gets that connector's `activePowerW` from the Thing's `connectors` property;
  * - the grid connection gets its feeder's total (meter sum + the devices on that feeder), only when
  *   every part is known: nothing is invented for a part that did not report.
- * Nodes without a live source (the depot's charge points on the demo site) get no reading, so the
- * balancing cycle applies its fallback rules to them (D-012).
+ * Nodes without a live source get no reading, so the balancing cycle applies its fallback rules to
+ * them (D-012).
  */
 import type { MicrogridNode, TelemetryReading } from "../../src/microgrid/types.ts";
 import type { JsonObject } from "../../src/wot/published-td.ts";
@@ -26,13 +28,16 @@ export interface SiteThing {
   title: string;
   types: readonly string[];
   feeder: string | null;
+  /** Connector ids of a charge point (`gt:connectors`), else empty. */
+  connectors?: readonly string[];
 }
 
 export function siteThingOf(td: JsonObject): SiteThing {
   const type = td["@type"];
   const types = Array.isArray(type) ? type.filter((t): t is string => typeof t === "string") : typeof type === "string" ? [type] : [];
   const feeder = td["gt:feeder"];
-  return { title: String(td.title), types, feeder: typeof feeder === "string" ? feeder : null };
+  const connectors = Array.isArray(td["gt:connectors"]) ? td["gt:connectors"].filter((c): c is string => typeof c === "string") : [];
+  return { title: String(td.title), types, feeder: typeof feeder === "string" ? feeder : null, connectors };
 }
 
 export interface FeederPlan {
@@ -50,6 +55,8 @@ export interface DevicePlan {
   feeder: string | null;
   /** Multiplies the Thing's `activePower` into demand (−1 for generation-positive devices). */
   sign: 1 | -1;
+  /** The node is this connector of the Thing (its power comes from the Thing's `connectors`). */
+  connector?: string;
 }
 
 export interface BridgePlan {
@@ -62,6 +69,7 @@ const byNodeId = <T extends { node_id: string }>(a: T, b: T) => (a.node_id < b.n
 
 export function planBridge(microgrid_id: string, nodes: readonly MicrogridNode[], things: readonly SiteThing[]): BridgePlan {
   const thingByTitle = new Map(things.map((t) => [t.title, t] as const));
+  const thingByConnector = new Map(things.flatMap((t) => (t.connectors ?? []).map((c) => [c, t] as const)));
   const loadNodeOf = new Map<string, string>();
   for (const n of nodes) if (n.attached_asset_id?.startsWith(FEEDER_LOAD_PREFIX)) loadNodeOf.set(n.attached_asset_id.slice(FEEDER_LOAD_PREFIX.length), n.node_id);
   const feeders: FeederPlan[] = nodes
@@ -75,6 +83,11 @@ export function planBridge(microgrid_id: string, nodes: readonly MicrogridNode[]
   const devices: DevicePlan[] = [];
   for (const n of nodes) {
     if (n.node_type === "GRID_CONNECTION" || n.attached_asset_id === null) continue;
+    const owner = thingByTitle.has(n.attached_asset_id) ? undefined : thingByConnector.get(n.attached_asset_id);
+    if (owner) {
+      devices.push({ thing: owner.title, node_id: n.node_id, feeder: owner.feeder, sign: 1, connector: n.attached_asset_id });
+      continue;
+    }
     const thing = thingByTitle.get(n.attached_asset_id);
     if (!thing || thing.types.includes(SMART_METER_TYPE)) continue;
     devices.push({ thing: thing.title, node_id: n.node_id, feeder: thing.feeder, sign: thing.types.some((t) => GENERATION_POSITIVE_TYPES.includes(t)) ? -1 : 1 });
@@ -87,6 +100,8 @@ export interface BridgeSample {
   meterPowerW: ReadonlyMap<string, number>;
   /** `activePower` of each mapped device Thing, by title, in the device's own convention. */
   devicePowerW: ReadonlyMap<string, number>;
+  /** `activePowerW` of each mapped connector, by connector id (consumption positive). */
+  connectorPowerW?: ReadonlyMap<string, number>;
 }
 
 /** Readings for one instant, sorted by node id; parts without data are left out. */
@@ -94,7 +109,7 @@ export function bridgeReadings(plan: BridgePlan, sample: BridgeSample, observed_
   const out: TelemetryReading[] = [];
   const deviceDemand = new Map<string, number>();
   for (const d of plan.devices) {
-    const p = sample.devicePowerW.get(d.thing);
+    const p = d.connector !== undefined ? sample.connectorPowerW?.get(d.connector) : sample.devicePowerW.get(d.thing);
     if (p === undefined || !Number.isFinite(p)) continue;
     const demand = Math.round(d.sign * p) || 0; // no -0 on the wire
     deviceDemand.set(d.node_id, demand);
@@ -106,7 +121,9 @@ export function bridgeReadings(plan: BridgePlan, sample: BridgeSample, observed_
       load = Math.round(f.meters.reduce((sum, m) => sum + (sample.meterPowerW.get(m) as number), 0)) || 0;
       if (f.load_node_id) out.push({ node_id: f.load_node_id, measured_demand_watts: load, observed_at });
     }
-    const onFeeder = plan.devices.filter((d) => d.feeder === f.feeder);
+    // a connector's power is already in its charge point's, when that is mapped too
+    const mappedThings = new Set(plan.devices.filter((d) => d.connector === undefined).map((d) => d.thing));
+    const onFeeder = plan.devices.filter((d) => d.feeder === f.feeder && (d.connector === undefined || !mappedThings.has(d.thing)));
     if (load !== null && onFeeder.every((d) => deviceDemand.has(d.node_id))) {
       const total = onFeeder.reduce((sum, d) => sum + (deviceDemand.get(d.node_id) as number), load);
       out.push({ node_id: f.grid_node_id, measured_demand_watts: total, observed_at });
