@@ -8,10 +8,14 @@
  * client reconnects alone and drains its queue. Drain rate = what that consumer sustains, not
  * what the publisher manages. Also: the pure core alone, in process, without MQTT and disk.
  *
- * Run: `npx tsx bench/ingest/run.ts [meters=10000] [readingsPerMeter=60]` (Mosquitto if installed,
- * else the embedded aedes broker in this process, which then shares the CPU with the consumers).
+ * With `--workers=N` (Mosquitto only), N worker processes also drain the same readings through an
+ * MQTT 5 shared subscription (`$share/bench/+/events/reading`), each with its own ledger: the way
+ * to scale the stream past one connection.
+ *
+ * Run: `npx tsx bench/ingest/run.ts [meters=10000] [readingsPerMeter=60] [--workers=2]` (Mosquitto
+ * if installed, else the embedded aedes broker in this process, sharing the CPU with the consumers).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import { access, constants, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -25,8 +29,10 @@ import { MeterStreamPipeline } from "../../src/vpp/ingest/meter-stream-pipeline.
 import { MeterStreamCore } from "../../src/vpp/metering/meter-stream-core.ts";
 import type { MeterPlacementInfo } from "../../src/vpp/metering/types.ts";
 
-const METERS = Number(process.argv[2] ?? 10_000);
-const PER_METER = Number(process.argv[3] ?? 60);
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const WORKERS = Number(process.argv.find((a) => a.startsWith("--workers="))?.slice(10) ?? 0);
+const METERS = Number(args[0] ?? 10_000);
+const PER_METER = Number(args[1] ?? 60);
 const TARGET = 67_000;
 const T0 = Date.parse("2026-06-01T11:55:00Z");
 const NOW = T0 + 86_400_000;
@@ -122,6 +128,65 @@ async function publishAll(url: string): Promise<number> {
   return n;
 }
 
+function verdict(who: string, rate: number): void {
+  out(rate >= TARGET ? `target ${TARGET}/s (${who}): met (${(rate / TARGET).toFixed(2)}×)` : `target ${TARGET}/s (${who}): NOT met, ${(TARGET / rate).toFixed(2)}× short (${Math.round(TARGET - rate).toLocaleString("en-US")} readings/s missing)`);
+}
+
+interface Worker {
+  child: ChildProcess;
+  acked: number;
+}
+
+function message(child: ChildProcess, cmd: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const on = (m: Record<string, unknown>) => {
+      if (m.cmd === cmd) {
+        child.off("message", on);
+        resolve(m);
+      }
+    };
+    child.on("message", on);
+  });
+}
+
+/** Worker processes whose shared-subscription sessions exist (offline) before publishing. */
+async function startWorkers(url: string, dir: string): Promise<Worker[]> {
+  const workers: Worker[] = [];
+  for (let i = 0; i < WORKERS; i++) {
+    const child = fork(join(import.meta.dirname, "worker.ts"), [url, `bench-worker-${i}`, "bench", join(dir, `worker-${i}`), String(METERS), String(NOW)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    await message(child, "loaded");
+    const ready = message(child, "ready");
+    child.send({ cmd: "session" });
+    await ready;
+    workers.push({ child, acked: 0 });
+  }
+  return workers;
+}
+
+async function drainWorkers(workers: Worker[], total: number): Promise<number> {
+  const t = performance.now();
+  const done = new Promise<void>((resolve) => {
+    for (const w of workers)
+      w.child.on("message", (m: { cmd: string; acked?: number }) => {
+        if (m.cmd !== "progress") return;
+        w.acked = m.acked ?? 0;
+        if (workers.reduce((a, x) => a + x.acked, 0) >= total) resolve();
+      });
+  });
+  for (const w of workers) w.child.send({ cmd: "go" });
+  await done;
+  const rate = total / ((performance.now() - t) / 1000);
+  const stats = await Promise.all(
+    workers.map((w) => {
+      const d = message(w.child, "done");
+      w.child.send({ cmd: "stop" });
+      return d;
+    }),
+  );
+  out(`  per worker: ${stats.map((s) => JSON.stringify(s.stats)).join(" ")}`);
+  return rate;
+}
+
 async function main(): Promise<void> {
   const total = METERS * PER_METER;
   out(`bench/ingest: ${METERS} meters × ${PER_METER} readings = ${total} readings; target ${TARGET}/s (1,000,000 meters every 15 s)`);
@@ -152,6 +217,8 @@ async function main(): Promise<void> {
     await pipeline.start({ brokerUrl: broker.url, meters: fleet() });
     await pipeline.stop();
     trace("sessions made");
+
+    const workers = WORKERS > 0 && broker.name.startsWith("Mosquitto") ? await startWorkers(broker.url, dir) : [];
 
     await publishAll(broker.url);
     trace("published");
@@ -197,7 +264,12 @@ async function main(): Promise<void> {
     out(`meter stream (VEE+agg+billing, durable, acks after commit): ${Math.round(pipeRate).toLocaleString("en-US")} readings/s`);
     out(`  accepted ${s.accepted}, rejected ${s.rejectedTotal}, intervals ${s.intervalsBilled}, commits ${s.commits} (${Math.round(s.accepted / Math.max(1, s.commits))} readings/commit), aggregates published ${aggregates}, ledger rows ${rows.intervals} intervals / ${rows.readings} readings, start() returned after ${replayMs.toFixed(0)} ms`);
     out(`ratio to the bare subscriber: ${(pipeRate / rawRate).toFixed(2)}`);
-    out(pipeRate >= TARGET ? `target ${TARGET}/s: met (${(pipeRate / TARGET).toFixed(2)}×)` : `target ${TARGET}/s: NOT met, ${(TARGET / pipeRate).toFixed(2)}× short (${Math.round(TARGET - pipeRate).toLocaleString("en-US")} readings/s missing)`);
+    verdict("one worker", pipeRate);
+    if (workers.length > 0) {
+      const rate = await drainWorkers(workers, total);
+      out(`${workers.length} workers, shared subscription, separate processes: ${Math.round(rate).toLocaleString("en-US")} readings/s (ratio to the bare subscriber ${(rate / rawRate).toFixed(2)})`);
+      verdict(`${workers.length} workers`, rate);
+    }
   } finally {
     await broker.stop();
     await rm(dir, { recursive: true, force: true });
