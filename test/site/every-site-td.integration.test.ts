@@ -21,7 +21,7 @@ function sampledIds(site: SiteFile): string[] | undefined {
   if (meters.length <= FULL_SITE_METERS) return undefined;
   const firstPerFeeder = new Map<string, string>();
   for (const m of meters) if (!firstPerFeeder.has(m.feeder)) firstPerFeeder.set(m.feeder, m.id);
-  return [...site.batteries.map((b) => b.id), ...site.pv.map((p) => p.id), ...site.wind.map((w) => w.id), ...firstPerFeeder.values()];
+  return [...site.batteries.map((b) => b.id), ...site.pv.map((p) => p.id), ...site.wind.map((w) => w.id), ...(site.chargePoints ?? []).map((c) => c.id), ...firstPerFeeder.values()];
 }
 import type { JsonObject } from "../../src/wot/published-td.ts";
 
@@ -69,7 +69,7 @@ for (const file of sites) {
       const sampled = sampledIds(site);
       const all = listMeters(site).length;
       const meters = sampled ? site.regions.flatMap((r) => r.substations.flatMap((s) => s.feeders)).filter((f) => f.meters > 0).length : all;
-      const expected = meters + site.batteries.length + site.pv.length + site.wind.length + 3 /* weather, sim-control, grid meter */ + (site.gridMeter.mode === "physical" ? 1 : 0);
+      const expected = meters + site.batteries.length + site.pv.length + site.wind.length + (site.chargePoints ?? []).length + 3 /* weather, sim-control, grid meter */ + (site.gridMeter.mode === "physical" ? 1 : 0);
       expect(tds.length).toBe(expected);
       expect(new Set(tds.map((td) => td.id)).size).toBe(tds.length);
     });

@@ -36,8 +36,9 @@ export function siteThingOf(td: JsonObject): SiteThing {
   const type = td["@type"];
   const types = Array.isArray(type) ? type.filter((t): t is string => typeof t === "string") : typeof type === "string" ? [type] : [];
   const feeder = td["gt:feeder"];
-  const connectors = Array.isArray(td["gt:connectors"]) ? td["gt:connectors"].filter((c): c is string => typeof c === "string") : [];
-  return { title: String(td.title), types, feeder: typeof feeder === "string" ? feeder : null, connectors };
+  const thing: SiteThing = { title: String(td.title), types, feeder: typeof feeder === "string" ? feeder : null };
+  const connectors = td["gt:connectors"];
+  return Array.isArray(connectors) ? { ...thing, connectors: connectors.filter((c): c is string => typeof c === "string") } : thing;
 }
 
 export interface FeederPlan {
