@@ -5,7 +5,6 @@ export const METERING_ERRORS = {
   METER_BAD_ARGUMENT: { status: 400, title: "A meter-stream call or setting got an invalid value" },
   METER_TOPIC_UNSUPPORTED: { status: 400, title: "A meter TD's reading event form is not an MQTT topic of the form <meter>/events/reading" },
   METER_BROKER_MIXED: { status: 400, title: "The meters' TDs name more than one MQTT broker; one pipeline serves one broker" },
-  METER_NOT_STARTED: { status: 409, title: "The meter stream pipeline is not running" },
   TARIFF_INVALID: { status: 400, title: "A tariff file is not valid (schema, times, overlapping periods)" },
   BILLING_BAD_ARGUMENT: { status: 400, title: "A billing query or CSV export got an invalid meter id, day or range" },
   BILLING_STORE_FAILED: { status: 500, title: "The billing ledger could not be opened or written" },
