@@ -3,10 +3,10 @@
  * directory, the banner's URLs answered, and a clean exit on SIGTERM and SIGINT.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { ALL_PORTS_FREE, CliProcess, urlOnLine } from "../support/cli.ts";
+import { ALL_PORTS_FREE, CliProcess, PROJECT_ROOT, urlOnLine } from "../support/cli.ts";
 
 const SITE = ["--site", "tds/sites/small.site.json"];
 
@@ -39,8 +39,13 @@ describe("gridthings start with every port 0", () => {
       expect(cli.stdout).toMatch(/^Tokens\s+\S+tokens\.json/m);
 
       const things = tdUrls(cli.stdout);
-      expect([...things.keys()]).toEqual(expect.arrayContaining(["bess-north-1", "pv-north-1", "weather", "grid-meter", "meter-f-n1a-0001"]));
-      expect(things.size).toBe(3 + 2 + 1 + 1 + 1 + 1 + 12);
+      const site = JSON.parse(await readFile(join(PROJECT_ROOT, "tds/sites/small.site.json"), "utf8")) as Record<string, unknown>;
+      const deviceIds = ["batteries", "pv", "wind"].flatMap((k) => ((site[k] as Array<{ id: string }> | undefined) ?? []).map((d) => d.id));
+      expect([...things.keys()]).toEqual(expect.arrayContaining([...deviceIds, "weather", "sim-control", "grid-meter", "meter-f-n1a-0001", "meter-f-s1c-0002"]));
+      expect([...things.keys()].filter((t) => t.startsWith("meter-"))).toHaveLength(12);
+      // every "<kind> (n):" heading counts the TD lines under it
+      const headed = [...cli.stdout.matchAll(/^[a-z-]+ \((\d+)\):$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      expect(things.size).toBe(headed);
       const td = await fetch(things.get("bess-north-1")!);
       expect(td.status).toBe(200);
       expect(((await td.json()) as { title: string }).title).toBe("bess-north-1");
