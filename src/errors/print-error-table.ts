@@ -18,7 +18,7 @@ function files(dir: string): string[] {
   return out;
 }
 
-const catalogues = ["src", "registry", "things"].flatMap((d) => files(join(root, d))).filter((f) => /export const [A-Z_]+_ERRORS\b/.test(readFileSync(f, "utf8")));
+const catalogues = ["src", "registry", "things"].flatMap((d) => files(join(root, d))).filter((f) => /^export const [A-Z_]+_ERRORS\b/m.test(readFileSync(f, "utf8")));
 for (const file of catalogues) {
   const mod = (await import(pathToFileURL(file).href)) as Record<string, Record<string, { status: number; title: string }>>;
   for (const [name, catalogue] of Object.entries(mod)) {

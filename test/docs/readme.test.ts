@@ -21,7 +21,7 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-const catalogueFiles = ["src", "registry", "things"].flatMap((d) => sourceFiles(join(root, d))).filter((f) => /export const [A-Z_]+_ERRORS\b/.test(readFileSync(f, "utf8")));
+const catalogueFiles = ["src", "registry", "things"].flatMap((d) => sourceFiles(join(root, d))).filter((f) => /^export const [A-Z_]+_ERRORS\b/m.test(readFileSync(f, "utf8")));
 
 describe("README", () => {
   it("opens with the two commands", () => {

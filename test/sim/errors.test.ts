@@ -89,7 +89,7 @@ describe("bad input gives typed errors", () => {
     const bad = demoSite();
     bad.startTime = "not a date";
     expect(() => new GridSimulator(bad)).toThrowError(code("SIM_INVALID_START_TIME"));
-    expect(new GridSimulator(demoSite()).time()).toBe(Date.parse("2026-06-21T10:00:00Z"));
+    expect(new GridSimulator(demoSite()).time()).toBe(Date.parse(demoSite().startTime as string));
   });
 
   it("every code has an HTTP status and a one-line title", () => {
