@@ -69,6 +69,13 @@ export function guardCoapServer(server: unknown, registry: HostedThingRegistry):
         const e = WOT_ERRORS.PROTOCOL_NOT_OFFERED;
         return reply(res, "4.04", problemPayload(e.status, "PROTOCOL_NOT_OFFERED", e.title, `${info.name} is not served over CoAP`));
       }
+      if ((kind === "properties" || kind === "actions") && affordance !== undefined) {
+        const group = info.publishedTd[kind] as Record<string, unknown> | undefined;
+        if (!group || !(affordance in group)) {
+          const e = WOT_ERRORS.NOT_FOUND;
+          return reply(res, "4.04", problemPayload(e.status, "NOT_FOUND", e.title, `${info.name} has no ${kind}/${affordance}`));
+        }
+      }
       if (kind === "events") {
         const e = WOT_ERRORS.METHOD_NOT_ALLOWED;
         return reply(res, "4.05", problemPayload(e.status, "METHOD_NOT_ALLOWED", e.title, "events are served over MQTT and HTTP, not CoAP"));

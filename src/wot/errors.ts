@@ -6,7 +6,7 @@ export const WOT_ERRORS = {
   INPUT_MALFORMED: { status: 400, title: "The payload is not valid JSON" },
   UNAUTHENTICATED: { status: 401, title: "A bearer token is required for this power-changing operation" },
   FORBIDDEN: { status: 403, title: "The token's roles do not allow this operation" },
-  PROTOCOL_NOT_AUTHENTICATED: { status: 403, title: "Power-changing operations need HTTP with a bearer token; this binding cannot authenticate the caller" },
+  PROTOCOL_NOT_AUTHENTICATED: { status: 401, title: "Power-changing operations need HTTP with a bearer token; this binding cannot authenticate the caller" },
   PROTOCOL_NOT_OFFERED: { status: 404, title: "This Thing is not served over this protocol" },
   NOT_FOUND: { status: 404, title: "No such Thing or affordance" },
   METHOD_NOT_ALLOWED: { status: 405, title: "The affordance does not allow this operation" },

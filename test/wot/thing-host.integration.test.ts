@@ -157,6 +157,9 @@ describe("ThingHost: guards around node-wot's servers", () => {
     expect(observed.code).toBe("2.05");
     const power = await coapRequest(`${base}/dev-1/properties/setpoint`, "PUT", 3);
     expect(power.code).toBe("4.01");
+    expect(JSON.parse(power.text).status).toBe(401);
+    expect((await coapRequest(`${base}/dev-1/properties/nope`, "GET")).code).toBe("4.04");
+    expect((await coapRequest(`${base}/dev-1/actions/nope`, "POST", 1)).code).toBe("4.04");
     const event = await coapRequest(`${base}/dev-1/events/alarm`, "GET");
     expect(event.code).toBe("4.05");
     const bad = await coapRequest(`${base}/dev-1/properties/label`, "PUT", "far-too-long-label");
