@@ -44,7 +44,3 @@ export function coapRequest(url: string, method: "GET" | "PUT" | "POST", body?: 
     req.end();
   });
 }
-
-export function closeCoapAgents(): Promise<void> {
-  return new Promise((resolve) => coap.globalAgent.close(() => resolve()));
-}
