@@ -19,7 +19,7 @@ import { startGridMeter as gridMeterFactory } from "../../things/grid-meter/inde
 import { FrontDoor } from "../frontdoor/server.ts";
 import { createVppPart } from "../vpp/part.ts";
 import { startVpp } from "../vpp/run.ts";
-import { VPP_FLAGS, type VppFlags } from "../vpp/cli-options.ts";
+import { VPP_FLAGS, siteIdOf, type VppFlags } from "../vpp/cli-options.ts";
 import type { VppServient } from "../vpp/servient.ts";
 
 const log = logger("cli");
@@ -153,10 +153,11 @@ export function buildProgram(): Command {
       for (const feed of live.feeds) print(`Live telemetry   ${feed.bridgePlan?.microgrid_id}: site meters and devices every ${feed.intervalMs / 1000} s; a balancing cycle every 15 s, one "cycle" line each`);
       print(`All ${runtime.things.length} Things and their TD URLs: ${await writeThingsList(settings, runtime)}`);
       printTokens(tokens);
-      vpp = await startVpp({ directoryUrl: door.url, dataDir: settings.dataDir, siteFile: settings.site, tokens, flags: vppFlags, env: process.env, onLine: (l) => print(`vpp ${l}`) });
-      const running = vpp;
-      stoppers.push({ stop: () => running.stop() });
+      const running = await startVpp({ directoryUrl: door.url, dataDir: settings.dataDir, siteFile: settings.site, tokens, flags: vppFlags, env: process.env, onLine: (l) => print(`vpp ${l}`), host: settings.host, siteId: siteIdOf(settings.site), ttlSeconds: settings.ttl });
+      vpp = running.servient;
+      stoppers.push(running);
       print(`VPP              ${door.url}/vpp   (page; status ${door.url}/vpp/status, daily report ${door.url}/vpp/report); one "vpp" line per dispatch and a status line every 10 steps`);
+      if (running.thingUrl) print(`VPP Thing        ${running.thingUrl}   (regulation, incidents, forecast, dispatch events; the load-aggregation Thing beside it once meters report)`);
       print("Ctrl-C stops.");
       const unsubscribe = service.onEvent((record) => {
         const line = cycleLine(record);
@@ -188,17 +189,19 @@ export function buildProgram(): Command {
     let vpp: VppServient | undefined;
     const door = new FrontDoor({ host: settings.host, port: settings.port, parts: [createVppPart({ tokens: tokens.table, servient: () => vpp })] });
     await door.start();
+    let running: Awaited<ReturnType<typeof startVpp>>;
     try {
-      vpp = await startVpp({ directoryUrl: settings.directory, dataDir: settings.dataDir, siteFile: settings.site, tokens, flags: vppFlagsOf(cmd), env: process.env, onLine: (l) => print(`vpp ${l}`) });
+      running = await startVpp({ directoryUrl: settings.directory, dataDir: settings.dataDir, siteFile: settings.site, tokens, flags: vppFlagsOf(cmd), env: process.env, onLine: (l) => print(`vpp ${l}`), host: settings.host, siteId: siteIdOf(settings.site), ttlSeconds: settings.ttl });
     } catch (e) {
       await door.stop();
       throw e;
     }
-    const running = vpp;
+    vpp = running.servient;
     print("VPP is running.");
     print(`VPP              ${door.url}/vpp   (page; status ${door.url}/vpp/status, daily report ${door.url}/vpp/report)`);
+    if (running.thingUrl) print(`VPP Thing        ${running.thingUrl}`);
     print(`Directory        ${settings.directory}`);
-    await runUntilSignal([door, { stop: () => running.stop() }]);
+    await runUntilSignal([door, running]);
   });
 
   withSettings(program.command("directory").description("run the front door only: the Thing Description Directory and the microgrid API")).action(async (_o, cmd: Command) => {

@@ -143,3 +143,13 @@ export function ownersFromSiteFile(path: string): Map<string, Owner> {
     return new Map();
   }
 }
+
+/** The site's id (names the VPP's Things); "vpp" when the site file cannot be read. */
+export function siteIdOf(path: string): string {
+  try {
+    const id = (JSON.parse(readFileSync(resolve(path), "utf8")) as { id?: unknown }).id;
+    return typeof id === "string" && /^[A-Za-z0-9_-]{1,100}$/.test(id) ? id : "vpp";
+  } catch {
+    return "vpp";
+  }
+}

@@ -6,6 +6,7 @@
 import { join, resolve } from "node:path";
 import type { TokenEntry, TokenTable } from "../auth/roles.ts";
 import { VppServient } from "./servient.ts";
+import { VppThingHost } from "./vpp-thing.ts";
 import { ownersFromSiteFile, resolveVppFlags, type VppFlags } from "./cli-options.ts";
 import { vppError } from "./errors.ts";
 
@@ -17,9 +18,20 @@ export interface StartVppOptions {
   flags: VppFlags;
   env: Readonly<Record<string, string | undefined>>;
   onLine?: (line: string) => void;
+  host: string;
+  siteId: string;
+  /** TTL of the VPP Things' registrations, s. */
+  ttlSeconds: number;
 }
 
-export async function startVpp(o: StartVppOptions): Promise<VppServient> {
+export interface RunningVpp {
+  servient: VppServient;
+  /** The VPP Thing's TD (its load-aggregation Thing follows once the meter stream runs). */
+  thingUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startVpp(o: StartVppOptions): Promise<RunningVpp> {
   const resolved = resolveVppFlags(o.flags, o.env);
   const find = (role: TokenEntry["roles"][number]) => o.tokens.entries.find((e) => e.roles.includes(role));
   const operator = find("operator") ?? find("admin");
@@ -37,11 +49,30 @@ export async function startVpp(o: StartVppOptions): Promise<VppServient> {
     metering: resolved.metering ? { tariffFile: resolve(resolved.tariffFile), ...(resolved.sharedGroup ? { sharedGroup: resolved.sharedGroup } : {}) } : false,
     onLine: o.onLine,
   });
+  const registrar = find("device") ?? find("writer") ?? find("admin");
+  const things = new VppThingHost({
+    servient,
+    vppId: o.siteId,
+    siteId: o.siteId,
+    host: o.host,
+    httpPort: 0,
+    tokens: o.tokens.table,
+    ...(registrar ? { directory: { url: o.directoryUrl, token: registrar.token, ttlSeconds: o.ttlSeconds } } : {}),
+  });
   try {
     await servient.start();
+    await things.start();
   } catch (e) {
+    await things.stop().catch(() => undefined);
     await servient.stop().catch(() => undefined);
     throw e;
   }
-  return servient;
+  return {
+    servient,
+    thingUrl: things.tdUrl,
+    async stop() {
+      await things.stop();
+      await servient.stop();
+    },
+  };
 }

@@ -113,6 +113,14 @@ export interface VppStatus {
   aggregate: LoadAggregate | null;
 }
 
+export interface DispatchEvent {
+  at: string;
+  frequencyHz: number;
+  reason: string;
+  fleetCommandW: number;
+  setpoints: Array<{ id: string; targetW: number }>;
+}
+
 const ROLES_FOLLOWED: Role[] = ["battery", "pv", "wind", "meter", "grid-meter", "weather", "orchestrator"];
 
 /**
@@ -167,6 +175,7 @@ export class VppServient {
   private commandsFailed = 0;
   private readonly limits: NodeLimit[] = [];
   private readonly pendingLinks = new Map<string, Promise<void>>();
+  private readonly dispatchListeners = new Set<(event: DispatchEvent) => void>();
 
   constructor(private readonly options: VppServientOptions) {
     this.config = resolveVppConfig(options.config);
@@ -444,6 +453,8 @@ export class VppServient {
     if (this.dayStats) this.dayStats = { ...this.dayStats, commands: this.dayStats.commands + plan.setpoints.length };
     if (plan.setpoints.length > 0) {
       this.line(`dispatch  ${at.slice(11, 19)}Z f=${sample.frequencyHz.toFixed(3)} Hz → fleet ${(state.fleetCommandW / 1000).toFixed(1)} kW [${plan.setpoints.map((s) => `${this.batteries.get(s.id)?.title ?? s.id} ${(s.targetW / 1000).toFixed(1)}`).join(", ")}] (${decision.reason})`);
+      const event: DispatchEvent = { at, frequencyHz: sample.frequencyHz, reason: decision.reason, fleetCommandW: state.fleetCommandW, setpoints: plan.setpoints.map((p) => ({ id: p.id, targetW: p.targetW })) };
+      for (const l of this.dispatchListeners) l(event);
       await this.notifyIntervention(sample, decision.reason, state.fleetCommandW, plan.setpoints);
       // The orchestrator's balancing cycle runs again on the new battery output (seed 000 grid_balance).
       const o = this.orchestrator;
@@ -703,6 +714,12 @@ export class VppServient {
 
   billingLedger(): BillingLedger | undefined {
     return this.ledger;
+  }
+
+  /** Listener gets every dispatch sent to the batteries; returns an unsubscribe. */
+  onDispatch(listener: (event: DispatchEvent) => void): () => void {
+    this.dispatchListeners.add(listener);
+    return () => this.dispatchListeners.delete(listener);
   }
 
   /** Node limits checked before any plan is applied (validate before apply). */

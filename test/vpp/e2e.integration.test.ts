@@ -140,6 +140,13 @@ describe("VPP end to end: directory, site and VPP in separate processes", () => 
       return inside >= 5 ? true : undefined;
     }, 30_000);
     expect(stack.vpp.stdout).toContain("ensemble  battery bess-north-2 left");
+
+    // The VPP is a Thing too: found in the directory by its type, read through its TD's forms.
+    const tds = await json<Array<{ "@type": string[]; properties: Record<string, { forms: Array<{ href: string }> }> }>>(`${stack.frontDoor}/things`);
+    const vppTd = tds.find((t) => t["@type"].includes("gt:VirtualPowerPlant"));
+    expect(vppTd).toBeDefined();
+    const regulation = await json<{ mode: string; activeBatteries: number }>(vppTd!.properties.regulation!.forms[0]!.href);
+    expect(regulation.activeBatteries).toBe(2);
   }, 120_000);
 });
 
@@ -209,5 +216,11 @@ describe("VPP end to end: a broker restart loses no billing interval", () => {
     const originals = rows.filter((r) => r[5] === "original").map((r) => [Date.parse(r[1] as string), Date.parse(r[2] as string)] as const).sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < originals.length; i++) expect(originals[i]![0]).toBe(originals[i - 1]![1]);
     expect((await status()).metering?.reconnects ?? 0).toBeGreaterThanOrEqual(1);
+    // The load aggregates are published as a Thing, registered in the directory.
+    const reader = tokenOf(dataDir, "reader");
+    const tds = await json<Array<{ title: string; properties: Record<string, { forms: Array<{ href: string }> }> }>>(`${s.frontDoor}/things`, reader);
+    const agg = tds.find((t) => t.title === "load-aggregation");
+    expect(agg).toBeDefined();
+    expect(typeof (await json<number>(agg!.properties.totalDemand!.forms[0]!.href))).toBe("number");
   }, 150_000);
 });
