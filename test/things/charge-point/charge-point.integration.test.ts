@@ -1,0 +1,155 @@
+/**
+ * The small site's charge points on loopback: reads over HTTP (node-wot consumer), the operator-only
+ * charging limit (401 without a token, 403 without the role, 400 out of range, nothing changes),
+ * MQTT property pushes and a refused MQTT write, and session events.
+ */
+import { join } from "node:path";
+import mqttjs from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SiteRuntime } from "../../../src/site/runtime.ts";
+import { loadSite } from "../../../src/site/load-site.ts";
+import { TDS_DIR } from "../../../src/tm/model-files.ts";
+import { TokenTable } from "../../../src/auth/roles.ts";
+import { Consumer } from "../../../src/wot/consumer.ts";
+import type { JsonObject } from "../../../src/wot/published-td.ts";
+
+const OPERATOR = "operator-token-cp-test-000001";
+const READER = "reader-token-cp-test-00000001";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("charge point Things over HTTP and MQTT", () => {
+  let runtime: SiteRuntime;
+  let real = 0;
+  const consumer = new Consumer({ token: OPERATOR, timeoutMs: 4000 });
+  const td = (name: string): JsonObject => {
+    const thing = runtime.hosted(name);
+    if (!thing) throw new Error(`no Thing ${name}`);
+    return thing.td;
+  };
+  const put = (name: string, property: string, body: string, token?: string) =>
+    fetch(`${runtime.thingHost.httpBase}/${name}/properties/${property}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
+
+  beforeAll(async () => {
+    const site = await loadSite(join(TDS_DIR, "sites", "small.site.json"));
+    runtime = new SiteRuntime({
+      site,
+      speed: 1,
+      host: "127.0.0.1",
+      httpPort: 0,
+      coapPort: 0,
+      mqttPort: 0,
+      modbusPort: 0,
+      gridMeterModbusPort: 0,
+      tokens: new TokenTable([
+        { token: OPERATOR, subject: "operator", roles: ["operator"] },
+        { token: READER, subject: "reader", roles: ["reader"] },
+      ]),
+      kinds: ["charge-point"],
+      realNow: () => real,
+      tickMs: 10,
+    });
+    await runtime.start();
+    await consumer.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await consumer.stop();
+    await runtime?.stop();
+  });
+
+  it("exposes every charge point of the site with its placement, types and connector ids", () => {
+    expect(runtime.things.filter((t) => t.kind === "charge-point").map((t) => t.id)).toHaveLength(5);
+    const cp = td("cp-a1");
+    expect(cp["@type"]).toEqual(expect.arrayContaining(["saref:Device", "s4ener:Device", "gt:ChargePoint"]));
+    expect(cp["gt:feeder"]).toBe("f-n1a");
+    expect(cp["gt:substation"]).toBe("sub-n1");
+    expect(cp["gt:connectors"]).toEqual(["con-a1-1", "con-a1-2"]);
+  });
+
+  it("reads activePower, connectors, telemetry and quality over HTTP, equal to the simulator", async () => {
+    const cp = await consumer.consume(td("cp-a1"), "http");
+    const sim = runtime.simulator.chargePoint("cp-a1");
+    expect(await consumer.read(cp, "activePower")).toBe(sim.activePowerW);
+    const connectors = (await consumer.read(cp, "connectors")) as Array<{ id: string; activePowerW: number; sessionActive: boolean }>;
+    expect(connectors.map((c) => c.id)).toEqual(["con-a1-1", "con-a1-2"]);
+    expect(connectors.reduce((s, c) => s + c.activePowerW, 0)).toBeCloseTo(sim.activePowerW, 6);
+    expect(await consumer.read(cp, "chargingLimit")).toBeNull();
+    expect(await consumer.read(cp, "quality")).toBe("GOOD");
+    expect(await consumer.read(cp, "telemetry")).toMatchObject({ maxPowerW: 44000, limitW: null, quality: "GOOD" });
+  });
+
+  it("an operator writes chargingLimit over HTTP; the charge point then draws no more than it", async () => {
+    const cp = await consumer.consume(td("cp-a2"), "http");
+    await consumer.write(cp, "chargingLimit", 10000);
+    expect(runtime.simulator.chargePoint("cp-a2").limitW).toBe(10000);
+    expect(await consumer.read(cp, "chargingLimit")).toBe(10000);
+    real += 2000;
+    await sleep(80);
+    expect(runtime.simulator.chargePoint("cp-a2").activePowerW).toBeLessThanOrEqual(10000);
+    await consumer.write(cp, "chargingLimit", null);
+    expect(runtime.simulator.chargePoint("cp-a2").limitW).toBeNull();
+  });
+
+  it("refuses a limit without a token (401), without the operator role (403) and out of range (400): nothing changes", async () => {
+    expect((await put("cp-a3", "chargingLimit", "5000")).status).toBe(401);
+    expect((await put("cp-a3", "chargingLimit", "5000", "not-a-known-token-000000")).status).toBe(401);
+    expect((await put("cp-a3", "chargingLimit", "5000", READER)).status).toBe(403);
+    for (const body of ["-1", "50001", '"slow"', "{}"]) {
+      const res = await put("cp-a3", "chargingLimit", body, OPERATOR);
+      expect(res.status, body).toBe(400);
+      expect((await res.json()).code).toBe("INPUT_INVALID");
+    }
+    expect(runtime.simulator.chargePoint("cp-a3").limitW).toBeNull();
+    expect((await put("cp-a3", "noSuchProperty", "1", OPERATOR)).status).toBe(404);
+  });
+
+  it("pushes its observable properties over MQTT and refuses a chargingLimit write arriving over MQTT", async () => {
+    const forms = (td("cp-b1").properties as Record<string, { forms: Array<{ href: string }> }>).activePower.forms;
+    const href = forms.map((f) => f.href).find((h) => h.startsWith("mqtt"));
+    expect(href).toBeDefined();
+    const url = new URL(href as string);
+    const client = await mqttjs.connectAsync(`mqtt://${url.host}`);
+    try {
+      const values: number[] = [];
+      client.on("message", (_topic, payload) => values.push(JSON.parse(payload.toString()) as number));
+      await client.subscribeAsync(url.pathname.slice(1));
+      for (let i = 0; i < 30 && values.length === 0; i++) {
+        real += 1100;
+        await sleep(100);
+      }
+      expect(values.length).toBeGreaterThan(0);
+      expect(values.at(-1)).toBeGreaterThanOrEqual(0);
+      const thing = runtime.hosted("cp-b1");
+      const before = thing?.rejected.byProtocol.mqtt ?? 0;
+      await client.publishAsync("cp-b1/properties/chargingLimit/writeproperty", "0");
+      await client.publishAsync("cp-b1/properties/chargingLimit", "0");
+      await sleep(300);
+      expect(runtime.simulator.chargePoint("cp-b1").limitW).toBeNull();
+      expect(thing?.rejected.byProtocol.mqtt ?? 0).toBeGreaterThanOrEqual(before);
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  it("emits sessionStarted/sessionEnded over HTTP long-poll as EVs come and go", async () => {
+    const cp = await consumer.consume(td("cp-b2"), "http");
+    const events: Array<{ connectorId: string }> = [];
+    const sub = await cp.subscribeEvent("sessionEnded", async (d) => void events.push((await d.value()) as { connectorId: string }));
+    const started: Array<{ connectorId: string }> = [];
+    const sub2 = await cp.subscribeEvent("sessionStarted", async (d) => void started.push((await d.value()) as { connectorId: string }));
+    await sleep(200);
+    // two simulated hours in ticks of 10 simulated minutes: every connector's slot turns over
+    for (let i = 0; i < 16 && events.length + started.length === 0; i++) {
+      real += 600_000;
+      await sleep(150);
+    }
+    await sub.stop();
+    await sub2.stop();
+    expect(events.length + started.length).toBeGreaterThan(0);
+    expect([...events, ...started].every((e) => e.connectorId === "con-b2-1")).toBe(true);
+  });
+});
