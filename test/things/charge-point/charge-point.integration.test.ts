@@ -107,7 +107,7 @@ describe("charge point Things over HTTP and MQTT", () => {
     expect((await put("cp-a3", "noSuchProperty", "1", OPERATOR)).status).toBe(404);
   });
 
-  it("pushes its observable properties over MQTT and refuses a chargingLimit write arriving over MQTT", async () => {
+  it("pushes its observable properties over MQTT and never applies a chargingLimit written over MQTT", async () => {
     const forms = (td("cp-b1").properties as Record<string, { forms: Array<{ href: string }> }>).activePower.forms;
     const href = forms.map((f) => f.href).find((h) => h.startsWith("mqtt"));
     expect(href).toBeDefined();
@@ -123,13 +123,10 @@ describe("charge point Things over HTTP and MQTT", () => {
       }
       expect(values.length).toBeGreaterThan(0);
       expect(values.at(-1)).toBeGreaterThanOrEqual(0);
-      const thing = runtime.hosted("cp-b1");
-      const before = thing?.rejected.byProtocol.mqtt ?? 0;
       await client.publishAsync("cp-b1/properties/chargingLimit/writeproperty", "0");
       await client.publishAsync("cp-b1/properties/chargingLimit", "0");
       await sleep(300);
-      expect(runtime.simulator.chargePoint("cp-b1").limitW).toBeNull();
-      expect(thing?.rejected.byProtocol.mqtt ?? 0).toBeGreaterThanOrEqual(before);
+      expect(runtime.simulator.chargePoint("cp-b1").limitW).toBeNull(); // MQTT cannot carry the token: never applied
     } finally {
       await client.endAsync();
     }
