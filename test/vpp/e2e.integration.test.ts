@@ -60,16 +60,26 @@ function mustUrl(p: CliProcess, label: string): string {
 }
 
 async function startStack(dataDir: string, siteArgs: string[], vppArgs: string[]) {
-  const directory = new CliProcess(["directory", "--port", "0", "--orchestrator-port", "0", "--data-dir", dataDir]);
-  await directory.waitFor("/.well-known/wot");
-  const frontDoor = mustUrl(directory, "Front door").replace(/\/$/, "");
-  const site = new CliProcess(["site", "--directory", frontDoor, "--things-port", "0", "--coap-port", "0", "--modbus-port", "0", "--meter-modbus-port", "0", "--site", SMALL, "--data-dir", dataDir, ...siteArgs]);
-  await site.waitFor("Simulation ");
-  const things = mustUrl(site, "Device Things").replace(/\/<thing>$/, "");
-  const vpp = new CliProcess(["vpp", "--directory", frontDoor, "--port", "0", "--site", SMALL, "--data-dir", dataDir, ...vppArgs]);
-  await vpp.waitFor("Directory ");
-  const vppUrl = mustUrl(vpp, "VPP  ").replace(/\/vpp$/, "");
-  return { directory, site, vpp, frontDoor, things, vppUrl };
+  const started: CliProcess[] = [];
+  try {
+    const directory = new CliProcess(["directory", "--port", "0", "--orchestrator-port", "0", "--data-dir", dataDir]);
+    started.push(directory);
+    await directory.waitFor("/.well-known/wot");
+    const frontDoor = mustUrl(directory, "Front door").replace(/\/$/, "");
+    const site = new CliProcess(["site", "--directory", frontDoor, "--things-port", "0", "--coap-port", "0", "--modbus-port", "0", "--meter-modbus-port", "0", "--site", SMALL, "--data-dir", dataDir, ...siteArgs]);
+    started.push(site);
+    await site.waitFor("Simulation ");
+    const things = mustUrl(site, "Device Things").replace(/\/<thing>$/, "");
+    const vpp = new CliProcess(["vpp", "--directory", frontDoor, "--port", "0", "--site", SMALL, "--data-dir", dataDir, ...vppArgs]);
+    started.push(vpp);
+    await vpp.waitFor("Directory ");
+    const vppUrl = mustUrl(vpp, "VPP  ").replace(/\/vpp$/, "");
+    return { directory, site, vpp, frontDoor, things, vppUrl };
+  } catch (e) {
+    // No process left behind when start-up fails half way.
+    for (const p of started.reverse()) await p.stop("SIGTERM");
+    throw e;
+  }
 }
 
 describe("VPP end to end: directory, site and VPP in separate processes", () => {
