@@ -365,7 +365,7 @@ export class VppServient {
     this.doc.tasks = [...this.doc.tasks, task];
     this.docDirty = true;
     await this.saveDoc();
-    this.line(`task      ${task.id}: maintenance for ${thingId} (${task.code})`);
+    this.line(`task      maintenance for ${this.batteries.get(thingId)?.title ?? thingId}: ${task.code} (${task.id})`);
   }
 
   /** Embedded runtime (seed 001): the battery answers frequency itself; the VPP supervises. */
