@@ -6,7 +6,7 @@
  * for discharge, so here grid_Lx = load_Lx − batteryDischarge_Lx − generation_Lx (PV and wind).
  * Energy registers integrate the computed power between samples. The math is pure
  * (`virtualPhasePower`, `VirtualGridMeter.sample` with explicit instants); `simulatorInputs`
- * gathers the inputs from the simulator's smart meters, batteries and plants.
+ * gathers the inputs from the simulator's smart meters, charge points, batteries and plants.
  */
 import { gridMeterChannels, type GridMeterChannels, type GridSimulator, type Quality } from "../../src/sim/index.ts";
 import { emptySnapshot, type GridMeterSnapshot, type GridMeterSource } from "./snapshot.ts";
@@ -123,8 +123,15 @@ export function simulatorInputs(sim: GridSimulator): () => VirtualInputs {
       generation += w.activePowerW;
       quality = worstQuality(quality, w.quality);
     }
+    // EV charge points are three-phase site load the household meters do not see.
+    let charging = 0;
+    for (const id of sim.chargePointIds()) {
+      const c = sim.chargePoint(id);
+      charging += c.activePowerW;
+      quality = worstQuality(quality, c.quality);
+    }
     const third = (x: number): Phases => [x / 3, x / 3, x / 3];
-    const stepPerPhase = physics.injectedLoadStepW / 3;
+    const stepPerPhase = (physics.injectedLoadStepW + charging) / 3;
     return {
       loadW: [load[0]! + stepPerPhase, load[1]! + stepPerPhase, load[2]! + stepPerPhase],
       loadVar: [reactive[0]!, reactive[1]!, reactive[2]!],
