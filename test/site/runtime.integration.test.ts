@@ -3,12 +3,9 @@
  * node-wot's client (read, write, invoke, subscribe), scenarios through the simulation-control
  * Thing, and bad input. The real clock is injected so the simulation moves only when we say.
  */
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SiteRuntime } from "../../src/site/runtime.ts";
-import { loadSite } from "../../src/site/load-site.ts";
-import { TDS_DIR } from "../../src/tm/model-files.ts";
-import { TokenTable } from "../../src/auth/roles.ts";
+import type { SiteRuntime } from "../../src/site/runtime.ts";
+import { loopbackSite } from "../support/site.ts";
 import { Consumer } from "../../src/wot/consumer.ts";
 import { startGridMeter } from "../../things/grid-meter/index.ts";
 import type { JsonObject } from "../../src/wot/published-td.ts";
@@ -39,20 +36,11 @@ describe("a running site, consumed over every binding", () => {
     });
 
   beforeAll(async () => {
-    const site = await loadSite(join(TDS_DIR, "sites", "small.site.json"));
-    runtime = new SiteRuntime({
-      site,
-      speed: 1,
-      host: "127.0.0.1",
-      httpPort: 0,
-      coapPort: 0,
-      mqttPort: 0,
-      modbusPort: 0,
-      gridMeterModbusPort: 0,
-      tokens: new TokenTable([
+    runtime = await loopbackSite("small.site.json", {
+      tokenEntries: [
         { token: OPERATOR, subject: "operator", roles: ["operator"] },
         { token: READER, subject: "reader", roles: ["reader"] },
-      ]),
+      ],
       gridMeter: startGridMeter,
       realNow: () => real,
       tickMs: 10,

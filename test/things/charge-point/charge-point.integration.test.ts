@@ -3,13 +3,10 @@
  * charging limit (401 without a token, 403 without the role, 400 out of range, nothing changes),
  * MQTT property pushes and a refused MQTT write, and session events.
  */
-import { join } from "node:path";
 import mqttjs from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SiteRuntime } from "../../../src/site/runtime.ts";
-import { loadSite } from "../../../src/site/load-site.ts";
-import { TDS_DIR } from "../../../src/tm/model-files.ts";
-import { TokenTable } from "../../../src/auth/roles.ts";
+import type { SiteRuntime } from "../../../src/site/runtime.ts";
+import { loopbackSite } from "../../support/site.ts";
 import { Consumer } from "../../../src/wot/consumer.ts";
 import type { JsonObject } from "../../../src/wot/published-td.ts";
 
@@ -34,20 +31,11 @@ describe("charge point Things over HTTP and MQTT", () => {
     });
 
   beforeAll(async () => {
-    const site = await loadSite(join(TDS_DIR, "sites", "small.site.json"));
-    runtime = new SiteRuntime({
-      site,
-      speed: 1,
-      host: "127.0.0.1",
-      httpPort: 0,
-      coapPort: 0,
-      mqttPort: 0,
-      modbusPort: 0,
-      gridMeterModbusPort: 0,
-      tokens: new TokenTable([
+    runtime = await loopbackSite("small.site.json", {
+      tokenEntries: [
         { token: OPERATOR, subject: "operator", roles: ["operator"] },
         { token: READER, subject: "reader", roles: ["reader"] },
-      ]),
+      ],
       kinds: ["charge-point"],
       realNow: () => real,
       tickMs: 10,

@@ -1,0 +1,23 @@
+import { join } from "node:path";
+import { SiteRuntime, type SiteRuntimeOptions } from "../../src/site/runtime.ts";
+import { loadSite } from "../../src/site/load-site.ts";
+import { TDS_DIR } from "../../src/tm/model-files.ts";
+import { TokenTable, type TokenEntry } from "../../src/auth/roles.ts";
+
+/** A site of tds/sites on loopback, every port 0, speed 1; options override. Call start() yourself. */
+export async function loopbackSite(file: string, options: Partial<SiteRuntimeOptions> & { tokenEntries?: TokenEntry[] } = {}): Promise<SiteRuntime> {
+  const { tokenEntries = [], ...rest } = options;
+  const site = await loadSite(join(TDS_DIR, "sites", file));
+  return new SiteRuntime({
+    site,
+    speed: 1,
+    host: "127.0.0.1",
+    httpPort: 0,
+    coapPort: 0,
+    mqttPort: 0,
+    modbusPort: 0,
+    gridMeterModbusPort: 0,
+    tokens: new TokenTable(tokenEntries),
+    ...rest,
+  });
+}
