@@ -15,7 +15,7 @@ import { Discovery, type Ensemble, type EnsembleChange, type Td } from "../disco
 import { Consumer } from "../wot/consumer.ts";
 import type { JsonObject } from "../wot/published-td.ts";
 import type { Principal } from "../auth/roles.ts";
-import { DurableJsonFile } from "../microgrid-api/storage/durable-json-adapter.ts";
+import { DurableJsonFile } from "../storage/durable-json-file.ts";
 import { resolveVppConfig, type VppConfig } from "./config.ts";
 import { ensembleFilter, placementOf, roleOf, type Role } from "./discovery/roles.ts";
 import { assessFrequency, type FrequencyAssessment, type GridSample } from "./regulation/frequency.ts";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Low } from "lowdb";
 import type { AuthoredState, StreamName, StreamRecord } from "../../microgrid/state.ts";
-import { DurableJsonFile } from "./durable-json-adapter.ts";
+import { DurableJsonFile } from "../../storage/durable-json-file.ts";
 import type { MicrogridStorage, StoredRecord } from "./storage-port.ts";
 
 /**
