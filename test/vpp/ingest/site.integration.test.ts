@@ -53,8 +53,11 @@ describe("meter stream on the small site", () => {
     }
     expect(energy).toBeGreaterThan(0);
     const snapshot = pipeline.snapshot();
-    expect(snapshot.total.meters).toBe(12);
+    // At speed 600 a scheduling hiccup of 100 ms ages a reading by a simulated minute: a meter may be
+    // counted as stale rather than summed, but every meter of the site is in the aggregate.
+    expect(snapshot.total.meters + snapshot.total.stale).toBe(12);
+    expect(snapshot.total.meters).toBeGreaterThan(0);
     expect(snapshot.feeders.length).toBeGreaterThan(1);
-    expect(snapshot.feeders.reduce((a, f) => a + f.meters, 0)).toBe(12);
+    expect(snapshot.feeders.reduce((a, f) => a + f.meters + f.stale, 0)).toBe(12);
   });
 });
