@@ -5,10 +5,10 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SiteRuntime } from "../../src/site/runtime.ts";
+import type { SiteRuntime } from "../../src/site/runtime.ts";
+import { loopbackSite } from "../support/site.ts";
 import { loadSite } from "../../src/site/load-site.ts";
 import { TDS_DIR } from "../../src/tm/model-files.ts";
-import { TokenTable } from "../../src/auth/roles.ts";
 import { validateTdSchema, playgroundReport, playgroundFailures } from "../../src/td/td-validator.ts";
 import { startGridMeter } from "../../things/grid-meter/index.ts";
 import { listMeters, type SiteFile } from "../../src/site/site-file.ts";
@@ -42,16 +42,7 @@ for (const file of sites) {
 
     beforeAll(async () => {
       const site = await loadSite(join(TDS_DIR, "sites", file));
-      runtime = new SiteRuntime({
-        site,
-        speed: 1,
-        host: "127.0.0.1",
-        httpPort: 0,
-        coapPort: 0,
-        mqttPort: 0,
-        modbusPort: 0,
-        gridMeterModbusPort: 0,
-        tokens: new TokenTable([]),
+      runtime = await loopbackSite(file, {
         gridMeter: startGridMeter,
         realNow: () => 0,
         deviceIds: sampledIds(site),

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SiteRuntime } from "../../src/site/runtime.ts";
-import { loopbackSite } from "../support/site.ts";
+import { hostedTd, loopbackSite } from "../support/site.ts";
 import { Consumer } from "../../src/wot/consumer.ts";
 import { startGridMeter } from "../../things/grid-meter/index.ts";
 import type { JsonObject } from "../../src/wot/published-td.ts";
@@ -18,11 +18,7 @@ describe("a running site, consumed over every binding", () => {
   let runtime: SiteRuntime;
   let real = 0;
   const consumer = new Consumer({ token: OPERATOR, timeoutMs: 4000 });
-  const td = (name: string): JsonObject => {
-    const thing = runtime.hosted(name);
-    if (!thing) throw new Error(`no Thing ${name}`);
-    return thing.td;
-  };
+  const td = (name: string): JsonObject => hostedTd(runtime, name);
   /** Moves the simulation forward by `seconds` of simulated time (speed 1) and lets ticks run. */
   const advance = async (seconds: number) => {
     real += seconds * 1000;

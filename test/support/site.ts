@@ -3,6 +3,7 @@ import { SiteRuntime, type SiteRuntimeOptions } from "../../src/site/runtime.ts"
 import { loadSite } from "../../src/site/load-site.ts";
 import { TDS_DIR } from "../../src/tm/model-files.ts";
 import { TokenTable, type TokenEntry } from "../../src/auth/roles.ts";
+import type { JsonObject } from "../../src/wot/published-td.ts";
 
 /** A site of tds/sites on loopback, every port 0, speed 1; options override. Call start() yourself. */
 export async function loopbackSite(file: string, options: Partial<SiteRuntimeOptions> & { tokenEntries?: TokenEntry[] } = {}): Promise<SiteRuntime> {
@@ -20,4 +21,11 @@ export async function loopbackSite(file: string, options: Partial<SiteRuntimeOpt
     tokens: new TokenTable(tokenEntries),
     ...rest,
   });
+}
+
+/** The published TD of a Thing the running site hosts; throws when there is none. */
+export function hostedTd(runtime: SiteRuntime, name: string): JsonObject {
+  const thing = runtime.hosted(name);
+  if (!thing) throw new Error(`no Thing ${name}`);
+  return thing.td;
 }

@@ -106,30 +106,20 @@ export function simulatorInputs(sim: GridSimulator): () => VirtualInputs {
       quality = worstQuality(quality, m.quality);
     }
     const physics = sim.physics();
-    let battery = 0;
-    for (const id of sim.batteryIds()) {
-      const b = sim.battery(id);
-      battery += b.activePowerW;
-      quality = worstQuality(quality, b.quality);
-    }
-    let generation = 0;
-    for (const id of sim.pvIds()) {
-      const p = sim.pv(id);
-      generation += p.activePowerW;
-      quality = worstQuality(quality, p.quality);
-    }
-    for (const id of sim.windIds()) {
-      const w = sim.wind(id);
-      generation += w.activePowerW;
-      quality = worstQuality(quality, w.quality);
-    }
+    // Sums the active power of one kind of device and folds its readings' quality into the inputs'.
+    const total = (ids: string[], read: (id: string) => { activePowerW: number; quality: Quality }): number => {
+      let sum = 0;
+      for (const id of ids) {
+        const r = read(id);
+        sum += r.activePowerW;
+        quality = worstQuality(quality, r.quality);
+      }
+      return sum;
+    };
+    const battery = total(sim.batteryIds(), (id) => sim.battery(id));
+    const generation = total(sim.pvIds(), (id) => sim.pv(id)) + total(sim.windIds(), (id) => sim.wind(id));
     // EV charge points are three-phase site load the household meters do not see.
-    let charging = 0;
-    for (const id of sim.chargePointIds()) {
-      const c = sim.chargePoint(id);
-      charging += c.activePowerW;
-      quality = worstQuality(quality, c.quality);
-    }
+    const charging = total(sim.chargePointIds(), (id) => sim.chargePoint(id));
     const third = (x: number): Phases => [x / 3, x / 3, x / 3];
     const stepPerPhase = (physics.injectedLoadStepW + charging) / 3;
     return {

@@ -6,7 +6,7 @@
 import mqttjs from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SiteRuntime } from "../../../src/site/runtime.ts";
-import { loopbackSite } from "../../support/site.ts";
+import { hostedTd, loopbackSite } from "../../support/site.ts";
 import { Consumer } from "../../../src/wot/consumer.ts";
 import type { JsonObject } from "../../../src/wot/published-td.ts";
 
@@ -18,11 +18,7 @@ describe("charge point Things over HTTP and MQTT", () => {
   let runtime: SiteRuntime;
   let real = 0;
   const consumer = new Consumer({ token: OPERATOR, timeoutMs: 4000 });
-  const td = (name: string): JsonObject => {
-    const thing = runtime.hosted(name);
-    if (!thing) throw new Error(`no Thing ${name}`);
-    return thing.td;
-  };
+  const td = (name: string): JsonObject => hostedTd(runtime, name);
   const put = (name: string, property: string, body: string, token?: string) =>
     fetch(`${runtime.thingHost.httpBase}/${name}/properties/${property}`, {
       method: "PUT",
