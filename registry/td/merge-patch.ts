@@ -12,13 +12,18 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** Sets an own, enumerable member, even one named `__proto__` (plain assignment would set the prototype). */
+function setMember(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function createMergePatch(from: Record<string, unknown>, to: Record<string, unknown>): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
-  for (const key of Object.keys(from)) if (!(key in to)) patch[key] = null;
+  for (const key of Object.keys(from)) if (!Object.hasOwn(to, key)) setMember(patch, key, null);
   for (const [key, value] of Object.entries(to)) {
-    const old = from[key];
+    const old = Object.hasOwn(from, key) ? from[key] : undefined;
     if (sameJson(old, value)) continue;
-    patch[key] = isObject(old) && isObject(value) ? createMergePatch(old, value) : (value as Json);
+    setMember(patch, key, isObject(old) && isObject(value) ? createMergePatch(old, value) : (value as Json));
   }
   return patch;
 }
