@@ -40,6 +40,8 @@ export interface DirectoryPartOptions {
   eventCapacity?: number;
   /** Index TDs for SPARQL (default true). */
   sparql?: boolean;
+  /** Serve the directory browser at `/` too (default true); it is always at /directory-ui/. Off when the operator console owns `/`. */
+  rootPage?: boolean;
   /** Another store behind the same port (tests); default: SQLite in dataDir. */
   store?: ThingStore;
 }
@@ -79,7 +81,7 @@ export function createDirectoryPart(options: DirectoryPartOptions): DirectoryPar
       events = registerEventsRoutes(app, { hub, tokens: options.tokens, now, heartbeatMs: 15_000 });
       registerSearchRoutes(app, { ...common, sparql, maxResultBytes: options.maxSearchResultBytes ?? 16 * 1024 * 1024 });
       registerWellKnownRoute(app, { sparql: sparql !== undefined });
-      registerUiRoutes(app);
+      registerUiRoutes(app, { rootPage: options.rootPage ?? true });
       purgeTimer = setInterval(() => directory.purgeExpired(), options.purgeIntervalMs ?? 10_000);
       purgeTimer.unref();
       log.info({ dataDir: options.dataDir, things: directory.size }, "directory ready");

@@ -68,8 +68,8 @@ function printThings(runtime: SiteRuntime): void {
 
 function printEndpoints(settings: Settings, runtime: SiteRuntime | undefined, frontDoor?: string): void {
   if (frontDoor) {
-    print(`Front door       ${frontDoor}/   (web UI)`);
-    print(`  directory      ${frontDoor}/things   ${frontDoor}/.well-known/wot`);
+    print(`Front door       ${frontDoor}/   (operator console: open this in a browser)`);
+    print(`  directory      ${frontDoor}/things   ${frontDoor}/.well-known/wot   browser ${frontDoor}/directory-ui/`);
     print(`  microgrid API  ${frontDoor}/api/microgrids`);
   }
   if (runtime) {
@@ -135,12 +135,18 @@ export function buildProgram(): Command {
     const vppFlags = vppFlagsOf(cmd);
     const tokens = await loadTokens(settings);
     let vpp: VppServient | undefined;
-    const door = await startFrontDoor(settings, tokens.table, { rebalanceIntervalMs: 15_000, extraParts: [createVppPart({ tokens: tokens.table, servient: () => vpp })] });
+    let site: SiteRuntime | undefined;
+    const door = await startFrontDoor(settings, tokens.table, {
+      rebalanceIntervalMs: 15_000,
+      extraParts: [createVppPart({ tokens: tokens.table, servient: () => vpp })],
+      console: { vpp: () => vpp, site: () => site },
+    });
     const stoppers: Stopper[] = [door];
     try {
       const deviceToken = tokenFor(tokens.entries, "device") ?? tokenFor(tokens.entries, "admin");
       const directory = deviceToken ? { url: door.url, token: deviceToken } : undefined;
       const runtime = await startSite(settings, tokens.table, { directory, gridMeter: gridMeterFactory });
+      site = runtime;
       stoppers.push(runtime);
       const service = door.microgrid.service();
       const orchestrator = await startOrchestrator(settings, tokens.table, service, { mqttUrl: runtime.mqttUrl ?? null, directory });

@@ -16,6 +16,8 @@ import { loadSite } from "../site/load-site.ts";
 import { SiteRuntime, type DeviceKind, type GridMeterFactory } from "../site/runtime.ts";
 import { TDS_DIR } from "../tm/model-files.ts";
 import type { Settings } from "../config/options.ts";
+import { createConsolePart } from "../console/part.ts";
+import type { VppServient } from "../vpp/servient.ts";
 
 export interface Stopper {
   stop(): Promise<void>;
@@ -32,7 +34,13 @@ export function tokenFor(entries: readonly TokenEntry[], role: TokenEntry["roles
 }
 
 /** `rebalanceIntervalMs`: periodic balancing cycles of every microgrid (`start` runs them on live telemetry). */
-export async function startFrontDoor(settings: Settings, tokens: TokenTable, options: { rebalanceIntervalMs?: number; extraParts?: FrontDoorPart[] } = {}): Promise<FrontDoor & { microgrid: MicrogridApiPart }> {
+/** What the operator console reads in this process (each getter is undefined until that part runs). */
+export interface ConsoleFeeds {
+  vpp?: () => VppServient | undefined;
+  site?: () => SiteRuntime | undefined;
+}
+
+export async function startFrontDoor(settings: Settings, tokens: TokenTable, options: { rebalanceIntervalMs?: number; extraParts?: FrontDoorPart[]; console?: ConsoleFeeds } = {}): Promise<FrontDoor & { microgrid: MicrogridApiPart }> {
   const dataDir = resolve(settings.dataDir);
   await mkdir(join(dataDir, "directory"), { recursive: true });
   await mkdir(join(dataDir, "microgrid"), { recursive: true });
@@ -42,9 +50,22 @@ export async function startFrontDoor(settings: Settings, tokens: TokenTable, opt
     definitions: loadMicrogridDefinitions(join(TDS_DIR, "microgrid")),
     ...(options.rebalanceIntervalMs ? { scheduler: { rebalanceIntervalMs: options.rebalanceIntervalMs } } : {}),
   });
-  const parts: FrontDoorPart[] = [createDirectoryPart({ dataDir: join(dataDir, "directory"), tokens, maxTtlSeconds: 24 * 3600 }), microgrid, ...(options.extraParts ?? [])];
+  let microgridRegistered = false;
+  const consolePart = createConsolePart({
+    tokens,
+    vpp: options.console?.vpp ?? (() => undefined),
+    site: options.console?.site ?? (() => undefined),
+    microgrid: () => (microgridRegistered ? microgrid.service() : undefined),
+  });
+  const parts: FrontDoorPart[] = [
+    createDirectoryPart({ dataDir: join(dataDir, "directory"), tokens, maxTtlSeconds: 24 * 3600, rootPage: false }),
+    microgrid,
+    ...(options.extraParts ?? []),
+    consolePart,
+  ];
   const door = new FrontDoor({ host: settings.host, port: settings.port, parts });
   await door.start();
+  microgridRegistered = true;
   return Object.assign(door, { microgrid });
 }
 

@@ -1,0 +1,92 @@
+// The console shell: sign-in, a hash router over the views in ./views, and the ctx every view gets.
+// A view is an ES module whose default export is { title, mount(root, ctx) -> { unmount() } }.
+import { el, clear } from "./dom.js";
+import { createApi } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const VIEWS = ["overview", "microgrid", "directory", "history", "operations"];
+const state = { token: sessionStorage.getItem("gt-console-token") || "", principal: { subject: "anonymous", roles: [] }, mounted: undefined, listeners: new Set() };
+
+const api = createApi(() => state.token);
+
+const IMPLIED = {
+  reader: ["reader"],
+  "privileged-reader": ["reader", "privileged-reader"],
+  operator: ["reader", "operator"],
+  writer: ["reader", "writer"],
+  device: ["device"],
+  admin: ["reader", "privileged-reader", "operator", "writer", "device", "admin"],
+};
+
+/** What every view gets. */
+export const ctx = {
+  el,
+  clear,
+  ...api,
+  /** The signed-in principal ({subject, roles}); anonymous has no roles. */
+  principal: () => state.principal,
+  /** True when a role of the signed-in token implies `role` (the server checks again). */
+  has: (role) => state.principal.roles.some((r) => (IMPLIED[r] ?? []).includes(role)),
+  /** Called after every sign-in or sign-out; returns an unsubscribe function. */
+  onPrincipal(listener) {
+    state.listeners.add(listener);
+    return () => state.listeners.delete(listener);
+  },
+  /** A message at the top of the page (kind: "error" | "info"). */
+  banner(message, kind = "error") {
+    const b = $("banner");
+    b.textContent = message ?? "";
+    b.className = kind;
+    b.hidden = !message;
+  },
+};
+
+async function signIn(token) {
+  state.token = token;
+  try {
+    state.principal = await api.json("/console/whoami");
+    if (token) sessionStorage.setItem("gt-console-token", token);
+    else sessionStorage.removeItem("gt-console-token");
+    ctx.banner("");
+  } catch (e) {
+    state.token = "";
+    sessionStorage.removeItem("gt-console-token");
+    state.principal = { subject: "anonymous", roles: [] };
+    ctx.banner(`Sign-in failed: ${e.message}`);
+  }
+  const p = state.principal;
+  $("whoami").textContent = p.roles.length ? `${p.subject} (${p.roles.join(", ")})` : "anonymous: aggregates only";
+  $("signout").hidden = !state.token;
+  $("token").value = "";
+  for (const l of state.listeners) l(p);
+}
+
+async function route() {
+  const name = (location.hash.replace(/^#\/?/, "").split("/")[0] || "overview").toLowerCase();
+  const view = VIEWS.includes(name) ? name : "overview";
+  for (const a of document.querySelectorAll("#nav a")) {
+    if (a.dataset.view === view) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  state.mounted?.unmount?.();
+  state.mounted = undefined;
+  const root = $("view");
+  clear(root);
+  try {
+    const module = await import(`./views/${view}.js`);
+    document.title = `GridThings · ${module.default.title}`;
+    root.setAttribute("data-view", view);
+    state.mounted = module.default.mount(root, ctx);
+  } catch (e) {
+    root.append(el("p", { class: "error" }, `This view could not be loaded: ${e.message}`));
+  }
+}
+
+$("signin").addEventListener("submit", (e) => {
+  e.preventDefault();
+  void signIn($("token").value.trim()).then(route);
+});
+$("signout").addEventListener("click", () => void signIn("").then(route));
+window.addEventListener("hashchange", () => void route());
+await signIn(state.token);
+await route();
