@@ -9,7 +9,9 @@
  */
 import type { ChargePointSpec } from "../site/site-file.ts";
 import type { DeviceFault } from "./battery.ts";
+import { requireFinite, simError } from "./errors.ts";
 import { uniform } from "./prng.ts";
+import type { ChargePointReading, Stamped } from "./readings.ts";
 
 export const SESSION_SLOT_MS = 2 * 3600_000;
 const S_EV_PHASE = 41;
@@ -65,6 +67,10 @@ export interface ConnectorState {
   /** Of the current session, or of the last one once it ended (reset when the next begins). */
   energyDeliveredWh: number;
   powerW: number;
+  /** What the EV asks for now: min(EV acceptance, connector rating), 0 without an EV. Limits do not change it. */
+  requestedW: number;
+  /** Per-connector allocation limit, W; null: none. */
+  limitW: number | null;
 }
 
 export class ChargePointUnit {
@@ -76,7 +82,37 @@ export class ChargePointUnit {
     readonly spec: ChargePointSpec,
     firstIndex: number,
   ) {
-    this.connectors = spec.connectors.map((c, i) => ({ id: c.id, maxPowerW: c.maxPowerW, index: firstIndex + i, plan: null, sessionActive: false, energyDeliveredWh: 0, powerW: 0 }));
+    this.connectors = spec.connectors.map((c, i) => ({ id: c.id, maxPowerW: c.maxPowerW, index: firstIndex + i, plan: null, sessionActive: false, energyDeliveredWh: 0, powerW: 0, requestedW: 0, limitW: null }));
+  }
+
+  /** The EVs' wish over all connectors, capped at the rating; 0 in a fault (the charger cannot deliver). */
+  get requestedW(): number {
+    if (this.fault !== null) return 0;
+    let r = 0;
+    for (const c of this.connectors) r += c.requestedW;
+    return Math.min(r, this.spec.maxPowerW);
+  }
+
+  /** Sets one connector's allocation limit; null lifts it. Refuses an unknown connector and a value outside [0, its rating]. */
+  setConnectorLimit(connectorId: string, wattsOrNull: number | null): void {
+    const c = this.connectors.find((x) => x.id === connectorId);
+    if (c === undefined) {
+      throw simError("SIM_UNKNOWN_DEVICE", `charge point ${this.spec.id} has no connector ${String(connectorId)} (it has ${this.connectors.map((x) => x.id).join(", ")})`, { chargePointId: this.spec.id, connectorId: String(connectorId) });
+    }
+    c.limitW = wattsOrNull === null ? null : requireFinite(`connector ${connectorId} limit watts`, wattsOrNull, 0, c.maxPowerW);
+  }
+
+  /** The reading of this instant (the simulator adds the timestamp and quality). */
+  reading(): Omit<ChargePointReading, keyof Stamped> {
+    return {
+      id: this.spec.id,
+      activePowerW: this.powerW,
+      requestedPowerW: this.requestedW,
+      connectors: this.connectors.map((c) => ({ id: c.id, activePowerW: c.powerW, requestedPowerW: c.requestedW, limitW: c.limitW, sessionActive: c.sessionActive, energyDeliveredWh: c.energyDeliveredWh })),
+      limitW: this.limitW,
+      maxPowerW: this.spec.maxPowerW,
+      fault: this.fault,
+    };
   }
 
   get powerW(): number {
@@ -87,7 +123,8 @@ export class ChargePointUnit {
 
   /**
    * Sets the power of each connector for the step [b, b + dtS): power = min(EV acceptance,
-   * connector max), scaled down together to min(charge point max, allocation limit); 0 in a fault.
+   * connector max, connector limit), scaled down together to min(charge point max, allocation
+   * limit); 0 in a fault. The request (min(EV acceptance, connector max)) ignores the limits.
    * Never delivers more energy than the session still needs.
    */
   plan(seed: number, b: number, dtS: number): void {
@@ -98,7 +135,9 @@ export class ChargePointUnit {
       if (present && c.plan?.key !== plan.key) c.energyDeliveredWh = 0;
       if (present) c.plan = plan;
       c.sessionActive = present;
-      const p = present ? Math.min(evAcceptanceW(plan, c.energyDeliveredWh), c.maxPowerW, ((plan.energyWh - c.energyDeliveredWh) * 3600) / dtS) : 0;
+      const wish = present ? Math.min(evAcceptanceW(plan, c.energyDeliveredWh), c.maxPowerW) : 0;
+      c.requestedW = wish;
+      const p = present ? Math.min(wish, c.limitW ?? Infinity, ((plan.energyWh - c.energyDeliveredWh) * 3600) / dtS) : 0;
       c.powerW = Math.max(0, p);
       desired += c.powerW;
     }

@@ -243,15 +243,7 @@ export class GridSimulator {
 
   chargePoint(id: string): ChargePointReading {
     const u = this.chargePointUnit(id);
-    return this.withDropout(id, () => ({
-      id,
-      activePowerW: u.powerW,
-      connectors: u.connectors.map((c) => ({ id: c.id, activePowerW: c.powerW, sessionActive: c.sessionActive, energyDeliveredWh: c.energyDeliveredWh })),
-      limitW: u.limitW,
-      maxPowerW: u.spec.maxPowerW,
-      fault: u.fault,
-      ...this.stamp(u.fault ? "ERROR" : "GOOD"),
-    }));
+    return this.withDropout(id, () => ({ ...u.reading(), ...this.stamp(u.fault ? "ERROR" : "GOOD") }));
   }
 
   weather(): WeatherReading {
@@ -350,6 +342,11 @@ export class GridSimulator {
   setChargeLimit(id: string, wattsOrNull: number | null): void {
     const u = this.chargePointUnit(id);
     u.limitW = wattsOrNull === null ? null : requireFinite("charge limit watts", wattsOrNull, 0);
+  }
+
+  /** Allocation limit of one connector, W, in [0, its rating]; null lifts it. Takes effect from the next step. */
+  setConnectorLimit(id: string, connectorId: string, wattsOrNull: number | null): void {
+    this.chargePointUnit(id).setConnectorLimit(connectorId, wattsOrNull);
   }
 
   // ── injections ────────────────────────────────────────────────────────────────────────────

@@ -62,6 +62,10 @@ export interface ConnectorReading {
   id: string;
   /** Charging power, W (consumption positive). */
   activePowerW: number;
+  /** What the EV asks for: min(EV acceptance, connector rating), W; 0 without an EV. */
+  requestedPowerW: number;
+  /** This connector's allocation limit, W; null = none. */
+  limitW: number | null;
   /** An EV is plugged in (it may draw 0 W once full). */
   sessionActive: boolean;
   /** Of the current session, or of the last one until the next begins, Wh. */
@@ -72,6 +76,8 @@ export interface ChargePointReading extends Stamped {
   id: string;
   /** Sum of the connectors, W (consumption positive). */
   activePowerW: number;
+  /** The EVs' wish: the connectors' requests summed, capped at the rating; 0 in a fault, W. */
+  requestedPowerW: number;
   connectors: ConnectorReading[];
   /** Allocation limit over all connectors, W; null = none (the rating applies). */
   limitW: number | null;

@@ -94,6 +94,82 @@ describe("charge points in the simulator", () => {
     expect(sim.chargePoint("cp-a1").limitW).toBeNull();
   });
 
+  it("requested power is the EVs' wish, whatever the limits: min(EV acceptance, rating) per connector, capped at the charge point", () => {
+    const sim = new GridSimulator(demoSite(), { startTimeMs: NIGHT_MS });
+    const site = demoSite();
+    let wanted = 0;
+    for (let i = 0; i < 24; i++) {
+      sim.step(300);
+      for (const spec of site.chargePoints ?? []) {
+        const r = sim.chargePoint(spec.id);
+        let sum = 0;
+        r.connectors.forEach((c, j) => {
+          expect(c.requestedPowerW).toBeLessThanOrEqual((spec.connectors[j]?.maxPowerW ?? 0) + 1e-9);
+          if (!c.sessionActive) expect(c.requestedPowerW).toBe(0);
+          expect(c.activePowerW).toBeLessThanOrEqual(c.requestedPowerW + 1e-9);
+          sum += c.requestedPowerW;
+        });
+        expect(r.requestedPowerW).toBeCloseTo(Math.min(sum, spec.maxPowerW), 6);
+        wanted += r.requestedPowerW;
+      }
+    }
+    expect(wanted).toBeGreaterThan(0);
+    // a limit lowers the power, never the request
+    const limited = new GridSimulator(demoSite(), { startTimeMs: NIGHT_MS });
+    const free = new GridSimulator(demoSite(), { startTimeMs: NIGHT_MS });
+    limited.step(600);
+    free.step(600);
+    for (const id of ids) limited.setChargeLimit(id, 0);
+    limited.step(0.1);
+    free.step(0.1);
+    for (const id of ids) {
+      expect(limited.chargePoint(id).activePowerW).toBe(0);
+      expect(limited.chargePoint(id).requestedPowerW).toBeCloseTo(free.chargePoint(id).requestedPowerW, 6);
+    }
+    limited.injectDeviceFault("cp-a2", { code: "RCD_TRIP", message: "residual current", critical: false });
+    expect(limited.chargePoint("cp-a2").requestedPowerW).toBe(0);
+  });
+
+  it("a connector limit caps that connector from the next step, leaves the other and the request alone, and lifts with null", () => {
+    const sim = new GridSimulator(demoSite(), { startTimeMs: NIGHT_MS });
+    // find an instant with an EV on both connectors of cp-a1
+    let found = false;
+    for (let i = 0; i < 400 && !found; i++) {
+      sim.step(60);
+      const r = sim.chargePoint("cp-a1");
+      found = r.connectors.every((c) => c.activePowerW > 3_000);
+    }
+    expect(found).toBe(true);
+    const other = sim.chargePoint("cp-a1").connectors[1]?.activePowerW ?? 0;
+    sim.setConnectorLimit("cp-a1", "con-a1-1", 2_000);
+    sim.step(0.1);
+    const [c1, c2] = sim.chargePoint("cp-a1").connectors;
+    expect(c1).toMatchObject({ id: "con-a1-1", limitW: 2_000 });
+    expect(c1?.activePowerW).toBeLessThanOrEqual(2_000 + 1e-9);
+    expect(c1?.requestedPowerW).toBeGreaterThan(2_000);
+    expect(c2?.limitW).toBeNull();
+    expect(c2?.activePowerW).toBeCloseTo(other, 0);
+    sim.setConnectorLimit("cp-a1", "con-a1-1", null);
+    sim.step(0.1);
+    expect(sim.chargePoint("cp-a1").connectors[0]?.limitW).toBeNull();
+    expect(sim.chargePoint("cp-a1").connectors[0]?.activePowerW).toBeGreaterThan(2_000);
+  });
+
+  it("refuses a connector limit for an unknown connector or charge point, below 0, above the connector rating or not a number", () => {
+    const sim = new GridSimulator(demoSite(), { startTimeMs: NIGHT_MS });
+    expect(() => sim.setConnectorLimit("cp-a1", "con-zz", 1_000)).toThrowError(code("SIM_UNKNOWN_DEVICE"));
+    expect(() => sim.setConnectorLimit("cp-a1", "con-a2-1", 1_000)).toThrowError(code("SIM_UNKNOWN_DEVICE")); // another charge point's connector
+    expect(() => sim.setConnectorLimit("cp-zz", "con-a1-1", 1_000)).toThrowError(code("SIM_UNKNOWN_DEVICE"));
+    expect(() => sim.setConnectorLimit("pv-north-1", "con-a1-1", 1_000)).toThrowError(code("SIM_WRONG_DEVICE_KIND"));
+    expect(() => sim.setConnectorLimit("cp-a1", "con-a1-1", -1)).toThrowError(code("SIM_INVALID_VALUE"));
+    expect(() => sim.setConnectorLimit("cp-a1", "con-a1-1", 22_001)).toThrowError(code("SIM_INVALID_VALUE"));
+    expect(() => sim.setConnectorLimit("cp-a1", "con-a1-1", Number.POSITIVE_INFINITY)).toThrowError(code("SIM_INVALID_VALUE"));
+    expect(() => sim.setConnectorLimit("cp-a1", "con-a1-1", "5" as unknown as number)).toThrowError(code("SIM_INVALID_VALUE"));
+    expect(sim.chargePoint("cp-a1").connectors.map((c) => c.limitW)).toEqual([null, null]);
+    sim.setConnectorLimit("cp-a1", "con-a1-2", 22_000);
+    expect(sim.chargePoint("cp-a1").connectors.map((c) => c.limitW)).toEqual([null, 22_000]);
+  });
+
   it("a fault stops charging with quality ERROR; a dropout freezes the reading as STALE", () => {
     const sim = new GridSimulator(demoSite(), { startTimeMs: NIGHT_MS });
     sim.step(60);

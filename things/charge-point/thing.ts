@@ -1,17 +1,18 @@
 /**
  * EV charge point: charging power (consumption positive, the microgrid node's demand), each
- * connector's power and session, a writable charging limit (power-changing: operator bearer over
- * HTTP), session and alarm events. Served over HTTP and MQTT by default.
+ * connector's power, request, limit and session, what the EVs request, a writable charging limit
+ * and a per-connector limit action (both power-changing: operator bearer over HTTP), session and
+ * alarm events. Served over HTTP and MQTT by default.
  */
 import type { ChargePointSpec } from "../../src/site/site-file.ts";
 import type { ChargePointReading } from "../../src/sim/index.ts";
 import type { ThingSpec, HostedThing } from "../../src/wot/hosted-thing-impl.ts";
 import { deviceTd, type DeviceContext, type TickListener } from "../common/device-context.ts";
 
-export const CHARGE_POINT_POWER_CHANGING = ["properties/chargingLimit"] as const;
+export const CHARGE_POINT_POWER_CHANGING = ["properties/chargingLimit", "actions/setConnectorLimit"] as const;
 
 export function chargePointTelemetry(r: ChargePointReading) {
-  return { activePowerW: r.activePowerW, limitW: r.limitW, maxPowerW: r.maxPowerW, connectors: r.connectors, timestamp: r.timestamp, quality: r.quality };
+  return { activePowerW: r.activePowerW, requestedPowerW: r.requestedPowerW, limitW: r.limitW, maxPowerW: r.maxPowerW, connectors: r.connectors, timestamp: r.timestamp, quality: r.quality };
 }
 
 export function chargePointThingSpec(ctx: DeviceContext, spec: ChargePointSpec): ThingSpec {
@@ -26,12 +27,16 @@ export function chargePointThingSpec(ctx: DeviceContext, spec: ChargePointSpec):
   });
   // The connector ids, so a consumer (the microgrid bridge) can map CONNECTOR nodes from the TD alone.
   td["gt:connectors"] = spec.connectors.map((c) => c.id);
+  // ...and node-wot refuses an unknown connector id before the handler runs
+  const action = (td.actions as Record<string, { input: { properties: Record<string, Record<string, unknown>> } }>).setConnectorLimit;
+  if (action?.input.properties.connectorId) action.input.properties.connectorId.enum = spec.connectors.map((c) => c.id);
   return {
     td,
     protocols: spec.protocols,
     powerChanging: [...CHARGE_POINT_POWER_CHANGING],
     properties: {
       activePower: { read: () => read().activePowerW },
+      requestedPower: { read: () => read().requestedPowerW },
       connectors: { read: () => read().connectors },
       chargingLimit: {
         read: () => read().limitW,
@@ -41,10 +46,17 @@ export function chargePointThingSpec(ctx: DeviceContext, spec: ChargePointSpec):
       timestamp: { read: () => read().timestamp },
       quality: { read: () => read().quality },
     },
+    actions: {
+      setConnectorLimit: (input) => {
+        const { connectorId, limitW } = input as { connectorId: string; limitW: number | null };
+        ctx.sim.setConnectorLimit(spec.id, connectorId, limitW);
+        return { connectorId, limitW };
+      },
+    },
   };
 }
 
-const OBSERVED = ["activePower", "connectors", "telemetry", "quality"];
+const OBSERVED = ["activePower", "requestedPower", "connectors", "telemetry", "quality"];
 
 /** Publishes observable values; raises session events on plug-in/out and alarms on faults. */
 export function chargePointPublisher(ctx: DeviceContext, spec: ChargePointSpec, thing: HostedThing): TickListener {

@@ -26,6 +26,13 @@ describe("charge point Things over HTTP and MQTT", () => {
       body,
     });
 
+  const invoke = (name: string, action: string, body: string, token?: string) =>
+    fetch(`${runtime.thingHost.httpBase}/${name}/actions/${action}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
+
   beforeAll(async () => {
     runtime = await loopbackSite("small.site.json", {
       tokenEntries: [
@@ -132,5 +139,55 @@ describe("charge point Things over HTTP and MQTT", () => {
     await sub2.stop();
     expect(events.length + started.length).toBeGreaterThan(0);
     expect([...events, ...started].every((e) => e.connectorId === "con-b2-1")).toBe(true);
+  });
+
+  it("reads requestedPower and each connector's request and limit, equal to the simulator", async () => {
+    const cp = await consumer.consume(td("cp-a1"), "http");
+    const sim = runtime.simulator.chargePoint("cp-a1");
+    expect(await consumer.read(cp, "requestedPower")).toBe(sim.requestedPowerW);
+    const connectors = (await consumer.read(cp, "connectors")) as Array<{ requestedPowerW: number; limitW: number | null }>;
+    expect(connectors.map((c) => c.requestedPowerW)).toEqual(sim.connectors.map((c) => c.requestedPowerW));
+    expect(connectors.every((c) => c.limitW === null)).toBe(true);
+    expect(await consumer.read(cp, "telemetry")).toMatchObject({ requestedPowerW: sim.requestedPowerW });
+    const action = (td("cp-a1").actions as Record<string, { input: { properties: { connectorId: { enum: string[] } } } }>).setConnectorLimit;
+    expect(action?.input.properties.connectorId.enum).toEqual(["con-a1-1", "con-a1-2"]);
+  });
+
+  it("an operator invokes setConnectorLimit over HTTP; that connector then draws no more than it, and null lifts it", async () => {
+    const cp = await consumer.consume(td("cp-a1"), "http");
+    expect(await consumer.invoke(cp, "setConnectorLimit", { connectorId: "con-a1-2", limitW: 1500 })).toEqual({ connectorId: "con-a1-2", limitW: 1500 });
+    expect(runtime.simulator.chargePoint("cp-a1").connectors[1]?.limitW).toBe(1500);
+    real += 2000;
+    await sleep(80);
+    const connectors = (await consumer.read(cp, "connectors")) as Array<{ id: string; activePowerW: number; limitW: number | null }>;
+    expect(connectors[1]).toMatchObject({ id: "con-a1-2", limitW: 1500 });
+    expect(connectors[1]?.activePowerW).toBeLessThanOrEqual(1500);
+    await consumer.invoke(cp, "setConnectorLimit", { connectorId: "con-a1-2", limitW: null });
+    expect(runtime.simulator.chargePoint("cp-a1").connectors[1]?.limitW).toBeNull();
+  });
+
+  it("refuses setConnectorLimit without a token (401), without the role (403), for an unknown connector, out of range or malformed (400): nothing changes", async () => {
+    const ok = JSON.stringify({ connectorId: "con-a1-1", limitW: 1000 });
+    expect((await invoke("cp-a1", "setConnectorLimit", ok)).status).toBe(401);
+    expect((await invoke("cp-a1", "setConnectorLimit", ok, READER)).status).toBe(403);
+    const rows: Array<[string, string]> = [
+      [JSON.stringify({ connectorId: "con-zz", limitW: 1000 }), "INPUT_INVALID"], // not one of gt:connectors
+      [JSON.stringify({ connectorId: "con-a2-1", limitW: 1000 }), "INPUT_INVALID"], // another charge point's connector
+      [JSON.stringify({ connectorId: "con-a1-1", limitW: -1 }), "INPUT_INVALID"],
+      [JSON.stringify({ connectorId: "con-a1-1", limitW: 44001 }), "INPUT_INVALID"], // above the charge point's rating
+      [JSON.stringify({ connectorId: "con-a1-1", limitW: 22001 }), "SIM_INVALID_VALUE"], // above this connector's 22 kW
+      [JSON.stringify({ connectorId: "con-a1-1" }), "INPUT_INVALID"],
+      [JSON.stringify({ limitW: 1000 }), "INPUT_INVALID"],
+      [JSON.stringify({ connectorId: "con-a1-1", limitW: "1000" }), "INPUT_INVALID"],
+      [JSON.stringify({ connectorId: "con-a1-1", limitW: 1000, extra: 1 }), "INPUT_INVALID"],
+    ];
+    for (const [body, expected] of rows) {
+      const res = await invoke("cp-a1", "setConnectorLimit", body, OPERATOR);
+      expect(res.status, body).toBe(400);
+      expect((await res.json()).code, body).toBe(expected);
+    }
+    const malformed = await invoke("cp-a1", "setConnectorLimit", "{not json", OPERATOR);
+    expect(malformed.status).toBe(400);
+    expect(runtime.simulator.chargePoint("cp-a1").connectors.map((c) => c.limitW)).toEqual([null, null]);
   });
 });
