@@ -51,11 +51,13 @@ export async function startFrontDoor(settings: Settings, tokens: TokenTable, opt
     ...(options.rebalanceIntervalMs ? { scheduler: { rebalanceIntervalMs: options.rebalanceIntervalMs } } : {}),
   });
   let microgridRegistered = false;
+  let door: FrontDoor | undefined;
   const consolePart = createConsolePart({
     tokens,
     vpp: options.console?.vpp ?? (() => undefined),
     site: options.console?.site ?? (() => undefined),
     microgrid: () => (microgridRegistered ? microgrid.service() : undefined),
+    frontDoor: () => (microgridRegistered ? door?.url : undefined),
   });
   const parts: FrontDoorPart[] = [
     createDirectoryPart({ dataDir: join(dataDir, "directory"), tokens, maxTtlSeconds: 24 * 3600, rootPage: false }),
@@ -63,7 +65,7 @@ export async function startFrontDoor(settings: Settings, tokens: TokenTable, opt
     ...(options.extraParts ?? []),
     consolePart,
   ];
-  const door = new FrontDoor({ host: settings.host, port: settings.port, parts });
+  door = new FrontDoor({ host: settings.host, port: settings.port, parts });
   await door.start();
   microgridRegistered = true;
   return Object.assign(door, { microgrid });
@@ -104,7 +106,7 @@ export async function startLiveTelemetry(settings: Settings, service: MicrogridS
 export async function startSite(
   settings: Settings,
   tokens: TokenTable,
-  options: { kinds?: DeviceKind[]; deviceIds?: string[]; directory?: { url: string; token: string }; gridMeter?: GridMeterFactory },
+  options: { kinds?: DeviceKind[]; deviceIds?: string[]; externalThings?: string[]; directory?: { url: string; token: string }; gridMeter?: GridMeterFactory },
 ): Promise<SiteRuntime> {
   const site = await loadSite(resolve(settings.site));
   const runtime = new SiteRuntime({
@@ -120,6 +122,7 @@ export async function startSite(
     tokens,
     kinds: options.kinds,
     deviceIds: options.deviceIds,
+    externalThings: options.externalThings,
     directory: options.directory ? { ...options.directory, ttlSeconds: settings.ttl } : undefined,
     gridMeter: options.gridMeter,
   });

@@ -20,6 +20,8 @@ export interface ConsoleSources {
   vpp: () => VppServient | undefined;
   microgrid: () => MicrogridService | undefined;
   site: () => SiteRuntime | undefined;
+  /** The front door's own URL once it listens (for reading TDs and their forms like an outside client). */
+  frontDoor: () => string | undefined;
 }
 
 /** A group of console routes (live stream, controls, history, operations): one file each. */

@@ -24,7 +24,7 @@ export interface ConsoleStack {
   dataDir: string;
   cli: CliProcess;
   token(role: RoleName): string;
-  stop(): Promise<number | undefined>;
+  stop(): Promise<number | null | undefined>;
 }
 
 export async function startConsoleStack(options: { speed?: number; args?: string[] } = {}): Promise<ConsoleStack> {

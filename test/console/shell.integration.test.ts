@@ -9,7 +9,7 @@ describe("console shell routes", () => {
     { token: "op-token", subject: "operator", roles: ["operator"] },
     { token: "old-token", subject: "old", roles: ["reader"], expiresAt: "2000-01-01T00:00:00Z" },
   ]);
-  const door = new FrontDoor({ host: "127.0.0.1", port: 0, parts: [createConsolePart({ tokens, vpp: () => undefined, microgrid: () => undefined, site: () => undefined })] });
+  const door = new FrontDoor({ host: "127.0.0.1", port: 0, parts: [createConsolePart({ tokens, vpp: () => undefined, microgrid: () => undefined, site: () => undefined, frontDoor: () => undefined })] });
   let url: string;
   beforeAll(async () => {
     url = await door.start();
