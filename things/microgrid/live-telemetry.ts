@@ -1,6 +1,7 @@
 /**
  * Live site → microgrid telemetry, the I/O half: reads the mapped device Things' `activePower`
- * (a charge point with mapped connector nodes: its `connectors`) through a node-wot consumer (HTTP), listens to every smart meter's reading event with one
+ * (a charge point: its `telemetry`, so its metered and requested power and its connectors are one
+ * snapshot) through a node-wot consumer (HTTP), listens to every smart meter's reading event with one
  * wildcard MQTT subscription, and feeds `service.ingestTelemetry` on a timer. Readings carry the
  * wall-clock instant they were read (the simulation's own clock is not the orchestrator's).
  * Lifecycle object: construct, `start()`, `stop()`.
@@ -10,7 +11,7 @@ import { logger } from "../../src/log/logger.ts";
 import type { MicrogridService } from "../../src/microgrid-api/service.ts";
 import { Consumer } from "../../src/wot/consumer.ts";
 import type { JsonObject } from "../../src/wot/published-td.ts";
-import { bridgeReadings, planBridge, siteThingOf, type BridgePlan } from "./telemetry-bridge.ts";
+import { bridgeReadings, CHARGE_POINT_TYPE, planBridge, siteThingOf, type BridgePlan } from "./telemetry-bridge.ts";
 
 const log = logger("microgrid.telemetry");
 
@@ -44,8 +45,8 @@ export class LiveTelemetryFeed {
   private running: Promise<void> | undefined;
   private plan: BridgePlan | undefined;
   private readonly devices = new Map<string, WoT.ConsumedThing>();
-  /** Things with mapped connector nodes: read `connectors` once, so the charge point and its connectors are one snapshot. */
-  private readonly connectorThings = new Set<string>();
+  /** Charge points: read `telemetry` once, so the charge point, its request and its connectors are one snapshot. */
+  private readonly chargePoints = new Set<string>();
   private readonly meterPowerW = new Map<string, number>();
   readonly stats: LiveTelemetryStats = { ingests: 0, readings: 0, failures: 0, lastIngestAt: null };
 
@@ -70,7 +71,7 @@ export class LiveTelemetryFeed {
     for (const d of plan.devices) {
       const td = tdByTitle.get(d.thing);
       if (td && !this.devices.has(d.thing)) this.devices.set(d.thing, await consumer.consume(td, "http"));
-      if (d.connector !== undefined) this.connectorThings.add(d.thing);
+      if (td && siteThingOf(td).types.includes(CHARGE_POINT_TYPE)) this.chargePoints.add(d.thing);
     }
     const meters = new Set(plan.feeders.flatMap((f) => f.meters));
     if (o.mqttUrl && meters.size > 0) {
@@ -107,19 +108,26 @@ export class LiveTelemetryFeed {
     if (!plan || !consumer) return;
     const devicePowerW = new Map<string, number>();
     const connectorPowerW = new Map<string, number>();
+    const deviceRequestedW = new Map<string, number>();
+    const connectorRequestedW = new Map<string, number>();
     await Promise.all(
       [...this.devices].map(async ([title, thing]) => {
         try {
-          if (this.connectorThings.has(title)) {
-            const connectors = await consumer.read(thing, "connectors");
-            if (!Array.isArray(connectors)) return;
-            let sum = 0;
-            for (const c of connectors as Array<{ id?: unknown; activePowerW?: unknown }>) {
+          if (this.chargePoints.has(title)) {
+            const t = (await consumer.read(thing, "telemetry")) as { requestedPowerW?: unknown; connectors?: unknown } | null;
+            if (!Array.isArray(t?.connectors)) return;
+            const measured = new Map<string, number>();
+            const requested = new Map<string, number>();
+            for (const c of t.connectors as Array<{ id?: unknown; activePowerW?: unknown; requestedPowerW?: unknown }>) {
               if (typeof c?.id !== "string" || typeof c.activePowerW !== "number") return; // a malformed snapshot: no reading this time
-              connectorPowerW.set(c.id, c.activePowerW);
-              sum += c.activePowerW;
+              measured.set(c.id, c.activePowerW);
+              if (typeof c.requestedPowerW === "number") requested.set(c.id, c.requestedPowerW);
             }
-            devicePowerW.set(title, sum);
+            // the charge point's power is its connectors' sum: one snapshot, no residual that is not there
+            devicePowerW.set(title, [...measured.values()].reduce((a, b) => a + b, 0));
+            for (const [id, p] of measured) connectorPowerW.set(id, p);
+            for (const [id, p] of requested) connectorRequestedW.set(id, p);
+            if (typeof t.requestedPowerW === "number") deviceRequestedW.set(title, t.requestedPowerW);
             return;
           }
           const p = await consumer.read(thing, "activePower");
@@ -131,7 +139,7 @@ export class LiveTelemetryFeed {
       }),
     );
     const observed_at = (o.now ?? (() => new Date()))().toISOString();
-    const readings = bridgeReadings(plan, { meterPowerW: this.meterPowerW, devicePowerW, connectorPowerW }, observed_at);
+    const readings = bridgeReadings(plan, { meterPowerW: this.meterPowerW, devicePowerW, connectorPowerW, deviceRequestedW, connectorRequestedW }, observed_at);
     if (readings.length === 0) return;
     try {
       await o.service.ingestTelemetry(o.microgrid_id, readings);

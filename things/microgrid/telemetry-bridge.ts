@@ -22,6 +22,8 @@ import type { JsonObject } from "../../src/wot/published-td.ts";
 /** Site Thing `@type`s whose `activePower` is positive for generation. */
 export const GENERATION_POSITIVE_TYPES: readonly string[] = ["gt:Battery", "gt:PvPlant", "gt:WindPlant"];
 export const SMART_METER_TYPE = "gt:SmartMeter";
+/** Site Thing `@type` whose node demand is the EVs' request. */
+export const CHARGE_POINT_TYPE = "gt:ChargePoint";
 export const FEEDER_LOAD_PREFIX = "feeder-load-";
 
 export interface SiteThing {
@@ -58,6 +60,8 @@ export interface DevicePlan {
   sign: 1 | -1;
   /** The node is this connector of the Thing (its power comes from the Thing's `connectors`). */
   connector?: string;
+  /** A charge point (or its connector): the node's demand is the request, when there is one. */
+  requested?: true;
 }
 
 export interface BridgePlan {
@@ -86,12 +90,13 @@ export function planBridge(microgrid_id: string, nodes: readonly MicrogridNode[]
     if (n.node_type === "GRID_CONNECTION" || n.attached_asset_id === null) continue;
     const owner = thingByTitle.has(n.attached_asset_id) ? undefined : thingByConnector.get(n.attached_asset_id);
     if (owner) {
-      devices.push({ thing: owner.title, node_id: n.node_id, feeder: owner.feeder, sign: 1, connector: n.attached_asset_id });
+      devices.push({ thing: owner.title, node_id: n.node_id, feeder: owner.feeder, sign: 1, connector: n.attached_asset_id, requested: true });
       continue;
     }
     const thing = thingByTitle.get(n.attached_asset_id);
     if (!thing || thing.types.includes(SMART_METER_TYPE)) continue;
-    devices.push({ thing: thing.title, node_id: n.node_id, feeder: thing.feeder, sign: thing.types.some((t) => GENERATION_POSITIVE_TYPES.includes(t)) ? -1 : 1 });
+    const d: DevicePlan = { thing: thing.title, node_id: n.node_id, feeder: thing.feeder, sign: thing.types.some((t) => GENERATION_POSITIVE_TYPES.includes(t)) ? -1 : 1 };
+    devices.push(thing.types.includes(CHARGE_POINT_TYPE) ? { ...d, requested: true } : d);
   }
   return { microgrid_id, feeders, devices: devices.sort(byNodeId) };
 }
@@ -103,17 +108,24 @@ export interface BridgeSample {
   devicePowerW: ReadonlyMap<string, number>;
   /** `activePowerW` of each mapped connector, by connector id (consumption positive). */
   connectorPowerW?: ReadonlyMap<string, number>;
+  /** `requestedPower` of each charge point, by title (W, the EVs' wish). */
+  deviceRequestedW?: ReadonlyMap<string, number>;
+  /** `requestedPowerW` of each mapped connector, by connector id. */
+  connectorRequestedW?: ReadonlyMap<string, number>;
 }
 
 /** Readings for one instant, sorted by node id; parts without data are left out. */
 export function bridgeReadings(plan: BridgePlan, sample: BridgeSample, observed_at: string): TelemetryReading[] {
   const out: TelemetryReading[] = [];
+  /** Metered demand per device node: what the feeder totals add up. */
   const deviceDemand = new Map<string, number>();
   for (const d of plan.devices) {
     const p = d.connector !== undefined ? sample.connectorPowerW?.get(d.connector) : sample.devicePowerW.get(d.thing);
     if (p === undefined || !Number.isFinite(p)) continue;
-    const demand = Math.round(d.sign * p) || 0; // no -0 on the wire
-    deviceDemand.set(d.node_id, demand);
+    const metered = Math.round(d.sign * p) || 0; // no -0 on the wire
+    deviceDemand.set(d.node_id, metered);
+    const wish = d.requested ? (d.connector !== undefined ? sample.connectorRequestedW?.get(d.connector) : sample.deviceRequestedW?.get(d.thing)) : undefined;
+    const demand = wish !== undefined && Number.isFinite(wish) ? Math.round(wish) || 0 : metered;
     out.push({ node_id: d.node_id, measured_demand_watts: demand, observed_at });
   }
   for (const f of plan.feeders) {
