@@ -17,6 +17,8 @@ import type { MicrogridService } from "../microgrid-api/service.ts";
 import { listDepotScenarios, runDepotScenario } from "../microgrid/simulator/run.ts";
 import { startGridMeter as gridMeterFactory } from "../../things/grid-meter/index.ts";
 import { FrontDoor } from "../frontdoor/server.ts";
+import { BatteryGatewayRuntime } from "../site/battery-gateway-runtime.ts";
+import { loadSite } from "../site/load-site.ts";
 import { createVppPart } from "../vpp/part.ts";
 import { startVpp } from "../vpp/run.ts";
 import { VPP_FLAGS, siteIdOf, type VppFlags } from "../vpp/cli-options.ts";
@@ -177,11 +179,16 @@ export function buildProgram(): Command {
     await runUntilSignal(stoppers);
   });
 
-  withSettings(program.command("site").description("run the site's device Things only (register them with --directory if given)")).action(async (_o, cmd: Command) => {
+  withSettings(
+    program
+      .command("site")
+      .description("run the site's device Things only (register them with --directory if given)")
+      .option("--external-thing <id...>", "batteries whose Thing runs in its own process (gridthings device bess --id <id> --inverter <modbus host:port>): their physics and inverter registers stay here"),
+  ).action(async (o: { externalThing?: string[] }, cmd: Command) => {
     const settings = settingsOf(cmd);
     const tokens = await loadTokens(settings);
     const token = tokenFor(tokens.entries, "device") ?? tokenFor(tokens.entries, "admin");
-    const runtime = await startSite(settings, tokens.table, { directory: settings.directory && token ? { url: settings.directory, token } : undefined, gridMeter: gridMeterFactory });
+    const runtime = await startSite(settings, tokens.table, { externalThings: o.externalThing, directory: settings.directory && token ? { url: settings.directory, token } : undefined, gridMeter: gridMeterFactory });
     print("Site is running.");
     printEndpoints(settings, runtime);
     print(`All ${runtime.things.length} Things and their TD URLs: ${await writeThingsList(settings, runtime)}`);
@@ -234,12 +241,38 @@ export function buildProgram(): Command {
       .command("device")
       .description(`run one kind of device as its embedded runtime or gateway would: ${DEVICE_KINDS.join(", ")}`)
       .argument("<kind>", "device kind")
-      .option("--id <id...>", "only these device ids of that kind"),
-  ).action(async (kind: string, o: { id?: string[] }, cmd: Command) => {
+      .option("--id <id...>", "only these device ids of that kind")
+      .option("--inverter <host:port>", "bess only, with one --id: serve that battery's Thing here and drive its inverter over Modbus TCP at host:port (a site run with --external-thing <id>); the inverter drops to 0 W ~3 s after this process dies"),
+  ).action(async (kind: string, o: { id?: string[]; inverter?: string }, cmd: Command) => {
     if (!DEVICE_KINDS.includes(kind as DeviceKind)) throw new CommanderError(2, "gridthings.kind", `unknown device kind "${kind}": one of ${DEVICE_KINDS.join(", ")}`);
     const settings = settingsOf(cmd);
     const tokens = await loadTokens(settings);
     const token = tokenFor(tokens.entries, "device") ?? tokenFor(tokens.entries, "admin");
+    if (o.inverter !== undefined) {
+      const m = /^([A-Za-z0-9.:-]+):(\d{1,5})$/.exec(o.inverter);
+      if (kind !== "bess" || o.id?.length !== 1 || !m || Number(m[2]) > 65535) throw new CommanderError(2, "gridthings.inverter", "--inverter host:port goes with device kind bess and exactly one --id");
+      const gateway = new BatteryGatewayRuntime({
+        site: await loadSite(resolve(settings.site)),
+        batteryId: o.id[0] as string,
+        inverter: { host: m[1] as string, port: Number(m[2]) },
+        speed: settings.speed,
+        host: settings.host,
+        httpPort: settings.thingsPort,
+        tokens: tokens.table,
+        directory: settings.directory && token ? { url: settings.directory, token, ttlSeconds: settings.ttl } : undefined,
+      });
+      try {
+        await gateway.start();
+      } catch (e) {
+        await gateway.stop();
+        throw e;
+      }
+      print(`${kind} controller running.`);
+      print(`Device Things    ${gateway.thingHost.httpBase}/<thing>   (HTTP)`);
+      print(`Inverter         Modbus TCP ${o.inverter}`);
+      await runUntilSignal([gateway]);
+      return;
+    }
     const runtime = await startSite(settings, tokens.table, {
       kinds: [kind as DeviceKind],
       deviceIds: o.id,

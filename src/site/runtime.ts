@@ -5,6 +5,8 @@
  * TTL and refreshed. Lifecycle object: construct, `start()`, `stop()`.
  */
 import { GridSimulator } from "../sim/index.ts";
+import { CodedError } from "../errors/coded-error.ts";
+import { SITE_ERRORS } from "./site-schema.ts";
 import { listMeters, type SiteFile, type Protocol } from "./site-file.ts";
 import type { TokenTable } from "../auth/roles.ts";
 import { logger } from "../log/logger.ts";
@@ -18,7 +20,7 @@ import { loadRegisterMap } from "../modbus/register-map-file.ts";
 import { DirectoryClient, Registration } from "../discovery/index.ts";
 import type { DeviceContext, TickListener } from "../../things/common/device-context.ts";
 import { batteryThingSpec, batteryPublisher, batteryModbusForms } from "../../things/bess/thing.ts";
-import { batteryModbusProvider } from "../../things/bess/modbus-provider.ts";
+import { batteryModbusProvider, type BatteryModbusProvider } from "../../things/bess/modbus-provider.ts";
 import { plantThingSpec, plantPublisher } from "../../things/power-plant/thing.ts";
 import { weatherThingSpec, weatherPublisher } from "../../things/weather/thing.ts";
 import { meterThingSpec, MeterFleetPublisher } from "../../things/smart-meter/thing.ts";
@@ -60,6 +62,12 @@ export interface SiteRuntimeOptions {
   kinds?: readonly DeviceKind[];
   /** Only these device ids (with `kinds`): a single device's embedded runtime. */
   deviceIds?: readonly string[];
+  /**
+   * Batteries whose Thing runs in its own process (`gridthings device bess --inverter`): this
+   * runtime keeps their physics and their inverter's Modbus registers, but neither exposes nor
+   * registers their Thing.
+   */
+  externalThings?: readonly string[];
   directory?: { url: string; token: string; ttlSeconds: number };
   /** Real milliseconds between two simulation ticks (default 200). */
   tickMs?: number;
@@ -87,6 +95,7 @@ export class SiteRuntime {
   private gridMeter: GridMeterPart | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners: TickListener[] = [];
+  private readonly inverters: BatteryModbusProvider[] = [];
   private meters: MeterFleetPublisher | undefined;
   private readonly registrations: Registration[] = [];
   private readonly entries: ThingEntry[] = [];
@@ -138,6 +147,12 @@ export class SiteRuntime {
     const o = this.options;
     const now = () => new Date();
     const realNow = o.realNow ?? (() => performance.now());
+    for (const id of o.externalThings ?? []) {
+      const b = o.site.batteries.find((x) => x.id === id);
+      if (!b || !b.protocols.includes("modbus") || b.modbusUnitId === undefined) {
+        throw new CodedError("SITE_FILE_INVALID", SITE_ERRORS.SITE_FILE_INVALID, `external Thing ${id}: not a battery of site ${o.site.id} with a Modbus unit id`);
+      }
+    }
     const sim = new GridSimulator(o.site, { startTimeMs: o.startTimeMs ?? (o.site.startTime ? Date.parse(o.site.startTime) : Date.now()) });
     this.sim = sim;
     if (!o.mqttUrl) {
@@ -163,11 +178,15 @@ export class SiteRuntime {
     const bessMap = modbusBatteries.length > 0 ? await loadRegisterMap("bess-sunspec.map.json") : undefined;
     if (bessMap) {
       const units = new Map<number, RegisterProvider>();
-      for (const b of modbusBatteries) units.set(b.modbusUnitId as number, batteryModbusProvider(sim, b, bessMap));
+      for (const b of modbusBatteries) {
+        const inverter = batteryModbusProvider(sim, b, bessMap);
+        this.inverters.push(inverter);
+        units.set(b.modbusUnitId as number, inverter);
+      }
       this.modbus = new ModbusRegisterServer({ host: o.host, port: o.modbusPort, units });
       await this.modbus.start();
     }
-    for (const b of batteries) {
+    for (const b of batteries.filter((x) => !o.externalThings?.includes(x.id))) {
       const forms = bessMap && this.modbus && b.modbusUnitId !== undefined && b.protocols.includes("modbus")
         ? batteryModbusForms(bessMap, { host: o.host, port: this.modbus.port, unitId: b.modbusUnitId })
         : undefined;
@@ -212,6 +231,7 @@ export class SiteRuntime {
         const simNow = sim.startTimeMs + (realNow() - this.realStart) * o.speed;
         if (this.meters) this.published += this.meters.advance(simNow);
         if (simNow > sim.time()) sim.advanceTo(simNow);
+        for (const inverter of this.inverters) inverter.onTick(sim.time());
         const real = realNow();
         if (real - this.lastPublishReal >= 1000) {
           this.lastPublishReal = real;

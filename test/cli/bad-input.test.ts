@@ -47,6 +47,17 @@ describe("gridthings refuses bad input with exit code 2 and a clear message", ()
     expect(command.stderr).toContain("unknown command 'launch'");
   });
 
+  it("a battery controller (--inverter) for another kind, several ids, a bad address, or a battery without Modbus", async () => {
+    for (const args of [["device", "pv", "--id", "pv-north-1", "--inverter", "127.0.0.1:5502"], ["device", "bess", "--id", "bess-north-1", "bess-north-2", "--inverter", "127.0.0.1:5502"], ["device", "bess", "--id", "bess-north-2", "--inverter", "nowhere"]]) {
+      const run = await runCli([...args, "--site", "tds/sites/small.site.json", "--data-dir", dir]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("--inverter host:port goes with device kind bess and exactly one --id");
+    }
+    const site = await runCli(["site", "--external-thing", "pv-north-1", "--site", "tds/sites/small.site.json", "--data-dir", dir, ...ALL_PORTS_FREE]);
+    expect(site.code).toBe(2);
+    expect(site.stderr).toContain("error SITE_FILE_INVALID: external Thing pv-north-1");
+  });
+
   describe("a bad site file", () => {
     const cases: Array<[string, (valid: Record<string, unknown>) => string, string, RegExp]> = [
       ["not JSON", () => '{"id": "broken",', "SITE_FILE_UNREADABLE", /not JSON/],

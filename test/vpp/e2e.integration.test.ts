@@ -2,6 +2,14 @@
  * End to end, each part in its own process on loopback, as a user runs them: `gridthings
  * directory`, `gridthings site --directory …` and `gridthings vpp --directory …`. The VPP knows
  * the site only through the directory. Time is compressed with --speed.
+ *
+ * The battery that gets killed, bess-north-2, runs as a fourth process: `gridthings device bess
+ * --id bess-north-2 --inverter <site's Modbus gateway>` is its controller, serving its Thing and
+ * registering it with a 6 s TTL. The physics stays in the site process (one swing equation for the
+ * whole area), where `--external-thing bess-north-2` keeps only its inverter: the SunSpec-style
+ * registers, with a setpoint revert timer (WSetRvrtTms) the controller feeds. SIGKILL on the
+ * controller is a real death: nothing deregisters, the TD expires, and the inverter falls back to
+ * 0 W on its own, as a real one does when its controller goes silent.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -9,6 +17,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliProcess, urlOnLine } from "../support/cli.ts";
+import { closePlainClient, connectPlainClient } from "../../src/modbus/plain-client.ts";
+import { decodeRegister } from "../../src/modbus/register-codec.ts";
+import { findRegister } from "../../src/modbus/register-map.ts";
+import { loadRegisterMap } from "../../src/modbus/register-map-file.ts";
 import { freePort } from "../support/ports.ts";
 import { findBinary } from "../support/external-clients.ts";
 
@@ -59,7 +71,19 @@ function mustUrl(p: CliProcess, label: string): string {
   return url;
 }
 
-async function startStack(dataDir: string, siteArgs: string[], vppArgs: string[]) {
+/** The setpoint the site's inverter of a battery holds, read from its Modbus registers (kW). */
+async function inverterSetpointKw(modbus: string, unitId: number): Promise<number> {
+  const [host, port] = modbus.split(":") as [string, string];
+  const register = findRegister(await loadRegisterMap("bess-sunspec.map.json"), "ActivePowerSetpoint");
+  const client = await connectPlainClient(host, Number(port), unitId);
+  try {
+    return decodeRegister(register, (await client.readHoldingRegisters(register.address, 2)).data);
+  } finally {
+    await closePlainClient(client);
+  }
+}
+
+async function startStack(dataDir: string, siteArgs: string[], vppArgs: string[], ownProcess?: { battery: string; ttl: string }) {
   const started: CliProcess[] = [];
   try {
     const directory = new CliProcess(["directory", "--port", "0", "--orchestrator-port", "0", "--data-dir", dataDir]);
@@ -70,11 +94,18 @@ async function startStack(dataDir: string, siteArgs: string[], vppArgs: string[]
     started.push(site);
     await site.waitFor("Simulation ");
     const things = mustUrl(site, "Device Things").replace(/\/<thing>$/, "");
+    const modbus = /^Modbus TCP\s+(\S+)/m.exec(site.stdout)?.[1] ?? "";
+    let battery: CliProcess | undefined;
+    if (ownProcess) {
+      battery = new CliProcess(["device", "bess", "--id", ownProcess.battery, "--inverter", modbus, "--directory", frontDoor, "--things-port", "0", "--site", SMALL, "--data-dir", dataDir, "--ttl", ownProcess.ttl, ...siteArgs.filter((a, i, all) => a === "--speed" || all[i - 1] === "--speed")]);
+      started.push(battery);
+      await battery.waitFor("bess controller running.");
+    }
     const vpp = new CliProcess(["vpp", "--directory", frontDoor, "--port", "0", "--site", SMALL, "--data-dir", dataDir, ...vppArgs]);
     started.push(vpp);
     await vpp.waitFor("Directory ");
     const vppUrl = mustUrl(vpp, "VPP  ").replace(/\/vpp$/, "");
-    return { directory, site, vpp, frontDoor, things, vppUrl };
+    return { directory, site, battery, vpp, frontDoor, things, modbus, vppUrl };
   } catch (e) {
     // No process left behind when start-up fails half way.
     for (const p of started.reverse()) await p.stop("SIGTERM");
@@ -87,17 +118,18 @@ describe("VPP end to end: directory, site and VPP in separate processes", () => 
   let stack: Awaited<ReturnType<typeof startStack>>;
 
   beforeAll(async () => {
-    stack = await startStack(dataDir, ["--mqtt-port", "0", "--speed", "10", "--ttl", "600"], ["--control-ms", "200", "--metering", "off"]);
+    stack = await startStack(dataDir, ["--mqtt-port", "0", "--speed", "10", "--ttl", "600", "--external-thing", "bess-north-2"], ["--control-ms", "200", "--metering", "off"], { battery: "bess-north-2", ttl: "6" });
   }, 60_000);
 
   afterAll(async () => {
     const codes = [];
+    await stack?.battery?.stop("SIGKILL");
     for (const p of [stack?.vpp, stack?.site, stack?.directory]) if (p) codes.push(await p.stop("SIGTERM"));
     rmSync(dataDir, { recursive: true, force: true });
     expect(codes.every((c) => c === 0)).toBe(true);
   }, 30_000);
 
-  it("a load step drives the frequency below 59.98 Hz, batteries are dispatched, and it returns inside ±0.02 Hz; a killed battery's share moves to the others", async () => {
+  it("a load step drives the frequency below 59.98 Hz, batteries are dispatched, and it returns inside ±0.02 Hz; a battery process killed mid-run expires from the directory and its share moves to the others", async () => {
     const status = () => json<Status>(`${stack.vppUrl}/vpp/status`);
     await until("the ensemble", async () => {
       const s = await status();
@@ -130,19 +162,27 @@ describe("VPP end to end: directory, site and VPP in separate processes", () => 
     expect(commands.some((c) => c.body.affordance === "rebalance")).toBe(true);
     expect((await fetch(`${stack.vppUrl}/vpp/memory?kind=command`)).status).toBe(401);
 
-    // Kill bess-north-2: it stops delivering and its TD leaves the directory (what TTL expiry does).
+    // Kill bess-north-2's controller process (SIGKILL: no deregistration, no goodbye).
     const before = await status();
     const victim = before.batteries.find((b) => b.id.endsWith(":bess-north-2"))!;
+    expect(victim.active).toBe(true);
+    expect(victim.targetW ?? 0).toBeGreaterThan(0);
+    expect(await inverterSetpointKw(stack.modbus, 2)).toBeGreaterThan(0);
     const othersBefore = before.batteries.filter((b) => b.id !== victim.id).reduce((s, b) => s + (b.targetW ?? 0), 0);
-    expect((await act("injectDeviceFault", { deviceId: "bess-north-2", code: "KILLED", critical: false })).status).toBeLessThan(300);
-    const writer = tokenOf(dataDir, "writer");
-    expect((await fetch(`${stack.frontDoor}/things/${encodeURIComponent(victim.id)}`, { method: "DELETE", headers: { authorization: `Bearer ${writer}` } })).status).toBe(204);
+    const tdUrl = `${stack.frontDoor}/things/${encodeURIComponent(victim.id)}`;
+    expect((await fetch(tdUrl, { headers: { authorization: `Bearer ${operator}` } })).status).toBe(200);
+    expect(await stack.battery!.stop("SIGKILL")).toBeNull();
+    // The inverter, its controller gone silent, falls back to 0 W by itself.
+    await until("the inverter's setpoint to revert to 0 W", async () => ((await inverterSetpointKw(stack.modbus, 2)) === 0 ? true : undefined), 20_000);
+    // The TD expires from the directory when its TTL passes (6 s, refreshed at half; purged on read).
+    await until("the TD to expire from the directory", async () => ((await fetch(tdUrl, { headers: { authorization: `Bearer ${operator}` } })).status === 404 ? true : undefined), 30_000);
+    // The VPP drops it without a restart, and the two others take its share.
     const after = await until("the battery to leave the ensemble and its share to move", async () => {
       const s = await status();
       if (s.ensemble.battery !== 2) return undefined;
       const others = s.batteries.reduce((sum, b) => sum + (b.targetW ?? 0), 0);
       return others > othersBefore + 0.8 * (victim.targetW ?? 0) ? s : undefined;
-    }, 20_000);
+    }, 30_000);
     expect(after.batteries.map((b) => b.id)).not.toContain(victim.id);
     inside = 0;
     await until("the frequency inside ±0.02 Hz without the killed battery", async () => {

@@ -1,6 +1,9 @@
 /**
  * The battery's SunSpec-style Modbus registers (tds/register-maps/bess-sunspec.map.json) served
  * from the simulator. Writes go through the same simulator calls as the HTTP affordances.
+ * Like SunSpec 704's WSetRvrtTms, a non-zero `ActivePowerSetpointRevertTime` makes the inverter
+ * drop its setpoint to 0 W when nobody has written it for that long (simulated seconds): what a
+ * battery does when its controller dies (`gridthings device bess --inverter`, which refreshes it).
  */
 import type { GridSimulator } from "../../src/sim/index.ts";
 import type { BatterySpec } from "../../src/site/site-file.ts";
@@ -13,9 +16,20 @@ const STATE = { CONNECTED: 3, STANDBY: 4, SOC_PROTECTION: 5, FAULT: 99 } as cons
 /** Evt1-style bitfield: bit 0 a non-critical fault, bit 1 a critical one. */
 const FAULT_BITS = { NON_CRITICAL: 1, CRITICAL: 2 } as const;
 
-export function batteryModbusProvider(sim: GridSimulator, spec: BatterySpec, map: RegisterMap): RegisterProvider {
+export interface BatteryModbusProvider extends RegisterProvider {
+  /** Applies the setpoint revert timeout; call after each simulation step. */
+  onTick(simTimeMs: number): void;
+}
+
+export function batteryModbusProvider(sim: GridSimulator, spec: BatterySpec, map: RegisterMap): BatteryModbusProvider {
   const read = () => sim.battery(spec.id);
+  let revertSeconds = 0;
+  let lastSetpointWriteMs = sim.time();
   return {
+    onTick(simTimeMs) {
+      if (revertSeconds === 0 || simTimeMs - lastSetpointWriteMs <= revertSeconds * 1000) return;
+      if (read().targetPowerW !== 0) sim.setBatteryTarget(spec.id, 0);
+    },
     map,
     available: () => read().quality !== "STALE",
     read(name) {
@@ -48,6 +62,8 @@ export function batteryModbusProvider(sim: GridSimulator, spec: BatterySpec, map
           return r.droop.deadbandHz;
         case "DroopPercent":
           return r.droop.droopPercent;
+        case "ActivePowerSetpointRevertTime":
+          return revertSeconds;
         default:
           throw modbusError("MODBUS_REGISTER_UNKNOWN", `${spec.id} has no register ${name}`);
       }
@@ -60,8 +76,13 @@ export function batteryModbusProvider(sim: GridSimulator, spec: BatterySpec, map
             throw modbusError("MODBUS_VALUE_OUT_OF_RANGE", `${spec.id} setpoint ${value} kW outside [${-spec.maxChargeW / 1000}, ${spec.maxDischargeW / 1000}]`);
           }
           sim.setBatteryTarget(spec.id, watts);
+          lastSetpointWriteMs = sim.time();
           return;
         }
+        case "ActivePowerSetpointRevertTime":
+          revertSeconds = Math.round(value);
+          lastSetpointWriteMs = sim.time();
+          return;
         case "DroopEnabled":
           sim.setBatteryDroop(spec.id, { enabled: value === 1 });
           return;

@@ -44,8 +44,25 @@ export function batteryTelemetry(r: BatteryReading) {
   };
 }
 
-export function batteryThingSpec(ctx: DeviceContext, spec: BatterySpec, extraForms?: Record<string, Form[]>): ThingSpec {
-  const read = () => ctx.sim.battery(spec.id);
+/** Where a battery Thing reads and writes: the simulator itself, or its inverter over Modbus (gateway.ts). */
+export interface BatteryAccess {
+  read(): BatteryReading;
+  setTarget(watts: number): number | Promise<number>;
+  setDroop(settings: Partial<DroopSettings>): unknown;
+  clearFault(): unknown;
+}
+
+export function simBatteryAccess(ctx: DeviceContext, id: string): BatteryAccess {
+  return {
+    read: () => ctx.sim.battery(id),
+    setTarget: (watts) => ctx.sim.setBatteryTarget(id, watts),
+    setDroop: (settings) => ctx.sim.setBatteryDroop(id, settings),
+    clearFault: () => ctx.sim.clearDeviceFault(id),
+  };
+}
+
+export function batteryThingSpec(ctx: Pick<DeviceContext, "site" | "models" | "modelBase">, spec: BatterySpec, extraForms?: Record<string, Form[]>, access: BatteryAccess = simBatteryAccess(ctx as DeviceContext, spec.id)): ThingSpec {
+  const read = () => access.read();
   const td = deviceTd(ctx, "bess.tm.json", {
     DEVICE_ID: spec.id,
     NAME: spec.title ?? spec.id,
@@ -73,22 +90,22 @@ export function batteryThingSpec(ctx: DeviceContext, spec: BatterySpec, extraFor
       capacity: { read: () => read().capacityWh },
       target_output_kw: {
         read: () => read().targetPowerW / 1000,
-        write: (kw) => void ctx.sim.setBatteryTarget(spec.id, (kw as number) * 1000),
+        write: async (kw) => void (await access.setTarget((kw as number) * 1000)),
       },
       operatingState: { read: () => read().state },
       hardwareFault: { read: () => read().fault },
       droopSettings: {
         read: () => read().droop,
-        write: (settings) => void ctx.sim.setBatteryDroop(spec.id, settings as DroopSettings),
+        write: async (settings) => void (await access.setDroop(settings as DroopSettings)),
       },
       telemetry: { read: () => batteryTelemetry(read()) },
       timestamp: { read: () => read().timestamp },
       quality: { read: () => read().quality },
     },
     actions: {
-      setTargetPower: (input) => ({ appliedPowerW: ctx.sim.setBatteryTarget(spec.id, (input as { powerW: number }).powerW) }),
-      clearFault: () => {
-        ctx.sim.clearDeviceFault(spec.id);
+      setTargetPower: async (input) => ({ appliedPowerW: await access.setTarget((input as { powerW: number }).powerW) }),
+      clearFault: async () => {
+        await access.clearFault();
         return undefined;
       },
     },
@@ -98,13 +115,13 @@ export function batteryThingSpec(ctx: DeviceContext, spec: BatterySpec, extraFor
 const OBSERVED = ["stateOfCharge", "activePower", "max_discharge_power", "maxChargePower", "operatingState", "telemetry", "quality"];
 
 /** Publishes observable values; raises alarms on fault and SoC-limit transitions. */
-export function batteryPublisher(ctx: DeviceContext, spec: BatterySpec, thing: HostedThing): TickListener {
+export function batteryPublisher(ctx: Pick<DeviceContext, "site">, spec: BatterySpec, thing: HostedThing, access: BatteryAccess = simBatteryAccess(ctx as DeviceContext, spec.id)): TickListener {
   let lastFault: string | null = null;
   let lastLimit: "empty" | "full" | null = null;
   let lastTarget = Number.NaN;
   return {
     onTick() {
-      const r = ctx.sim.battery(spec.id);
+      const r = access.read();
       for (const p of OBSERVED) thing.emitPropertyChange(p);
       if (r.targetPowerW !== lastTarget) {
         thing.emitPropertyChange("target_output_kw");
