@@ -695,6 +695,11 @@ export class VppServient {
     return this.doc.tasks;
   }
 
+  /** The batteries' last telemetry as the VPP read it (state and quality included), for the console. */
+  batteryStates(): BatteryState[] {
+    return [...this.batteries.values()].flatMap((b) => (b.state ? [{ ...b.state }] : []));
+  }
+
   forecastView(): { points: GenerationForecastPoint[]; model: ForecastModel } {
     return { points: this.forecast, model: this.doc.forecastModel };
   }
