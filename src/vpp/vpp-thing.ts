@@ -84,12 +84,8 @@ export class VppThingHost {
   private async register(td: HostedThing["td"]): Promise<void> {
     const d = this.options.directory;
     if (!d) return;
-    // A Thing whose only Thing-level forms were read-all ones loses them when it has private
-    // properties; an empty `forms` fails the TD schema (minItems 1), so it is left out.
-    const { forms, ...rest } = td as typeof td & { forms?: unknown[] };
-    const published = Array.isArray(forms) && forms.length === 0 ? rest : td;
     try {
-      this.registrations.push(await Registration.start(new DirectoryClient({ baseUrl: d.url, token: d.token }), published, { ttlSeconds: d.ttlSeconds }));
+      this.registrations.push(await Registration.start(new DirectoryClient({ baseUrl: d.url, token: d.token }), td, { ttlSeconds: d.ttlSeconds }));
     } catch (e) {
       log.warn({ err: e, id: td.id }, "a VPP Thing could not be registered in the directory");
     }

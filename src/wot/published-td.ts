@@ -121,7 +121,13 @@ export function publishTd(live: JsonObject, options: PublishOptions): JsonObject
       affordance.forms = cleanForms((affordance.forms ?? []) as Form[], `${kind}/${name}`, options) as unknown as Json;
     }
   }
-  if (Array.isArray(td.forms)) td.forms = cleanForms(td.forms as Form[], "thing", options) as unknown as Json;
+  if (Array.isArray(td.forms)) {
+    const forms = cleanForms(td.forms as Form[], "thing", options);
+    // Thing-level forms are optional, but an empty array breaks the TD schema (minItems 1): that
+    // happens when the only ones were read-all forms of a Thing with private properties.
+    if (forms.length > 0) td.forms = forms as unknown as Json;
+    else delete td.forms;
+  }
   td.securityDefinitions = {
     [NOSEC_SCHEME]: { scheme: "nosec" },
     ...(options.powerChanging.size > 0 || (options.privateReads?.size ?? 0) > 0

@@ -12,6 +12,7 @@ import { MeterStreamCore } from "../../../src/vpp/metering/meter-stream-core.ts"
 import { exposeLoadAggregation, type AggregationSource } from "../../../things/load-aggregation/thing.ts";
 import type { LoadAggregate } from "../../../src/vpp/aggregation/types.ts";
 import { coapRequest } from "../../support/coap-request.ts";
+import { validateTdSchema } from "../../../src/td/td-validator.ts";
 
 const NOW = Date.parse("2026-06-01T12:00:10Z");
 const PRIVILEGED = "tok-privileged";
@@ -110,5 +111,20 @@ describe("load-aggregation Thing", () => {
     expect(td.securityDefinitions.bearer_sc.scheme).toBe("bearer");
     expect(JSON.stringify(td.forms ?? [])).not.toContain("readallproperties");
     expect((td.properties.aggregate.forms as Array<{ href: string }>).some((f) => f.href.startsWith("mqtt"))).toBe(true);
+  });
+
+  it("as the VPP exposes it (HTTP only), its TD validates as served: no empty Thing-level forms", async () => {
+    const httpOnly = new ThingHost({ host: "127.0.0.1", httpPort: 0, coapPort: null, mqttUrl: null, tokens: new TokenTable([]), now: () => new Date(NOW) });
+    await httpOnly.start();
+    const other = await exposeLoadAggregation(httpOnly, source(), { models: modelLoader(), modelBase: "http://127.0.0.1/models/", siteId: "test", protocols: ["http"] });
+    try {
+      const served = (await (await fetch(`${httpOnly.httpBase}/load-aggregation`)).json()) as Record<string, unknown>;
+      expect(Array.isArray(served.forms) && served.forms.length === 0).toBe(false);
+      expect(validateTdSchema(served)).toEqual([]);
+      expect(validateTdSchema(other.thing.td)).toEqual([]);
+    } finally {
+      await other.stop();
+      await httpOnly.stop();
+    }
   });
 });
