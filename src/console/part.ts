@@ -13,6 +13,8 @@ import type { VppServient } from "../vpp/servient.ts";
 import { principalOf } from "./auth.ts";
 import { consoleError } from "./errors.ts";
 import { CONSOLE_ASSETS_DIR, loadAssetTable, loadVendorTable, type Asset } from "./static-assets.ts";
+import { microgridRoutes } from "./microgrid/routes.ts";
+import { operationsRoutes } from "./operations/routes.ts";
 
 /** What runs in this process; each getter answers undefined until (or unless) that part runs here. */
 export interface ConsoleSources {
@@ -27,7 +29,10 @@ export interface ConsoleSources {
 /** A group of console routes (live stream, controls, history, operations): one file each. */
 export type ConsoleRoutes = (app: FastifyInstance, sources: ConsoleSources) => void | { close(): void | Promise<void> };
 
-const ROUTE_GROUPS: ConsoleRoutes[] = [];
+const ROUTE_GROUPS: ConsoleRoutes[] = [
+  microgridRoutes,
+  operationsRoutes,
+];
 
 export function createConsolePart(sources: ConsoleSources): FrontDoorPart {
   const assets = loadAssetTable(CONSOLE_ASSETS_DIR);
