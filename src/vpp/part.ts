@@ -2,7 +2,8 @@
  * The VPP's HTTP surface on the front door (a FrontDoorPart): its page, status, incidents, tasks,
  * forecast, load aggregates, the daily stability report, the outbox, object memory and billing
  * exports. Aggregates are public reads; anything that names a household or an owner (object
- * memory, outbox, tasks, billing) needs a privileged-reader or operator token (seed 001 privacy).
+ * memory, outbox, tasks, billing: the meter list, CSV and JSON intervals) needs a privileged-reader or
+ * operator token (seed 001 privacy).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { FrontDoorPart } from "../frontdoor/server.ts";
@@ -11,6 +12,7 @@ import type { VppServient } from "./servient.ts";
 import { vppError } from "./errors.ts";
 import { renderVppPage } from "./page.ts";
 import type { MemoryKind } from "./memory/object-memory.ts";
+import { dayRange } from "./billing/ledger.ts";
 
 export interface VppPartOptions {
   tokens: TokenTable;
@@ -89,14 +91,27 @@ export function createVppPart(options: VppPartOptions): FrontDoorPart {
           return vpp().objectMemory().query(req.query);
         },
       );
+      app.get("/vpp/billing/meters", async (req, reply) => {
+        requirePrivileged(req, reply, options.tokens);
+        const ledger = vpp().billingLedger();
+        if (!ledger) throw vppError("VPP_NOT_FOUND", "billing is not running in this VPP");
+        return ledger.meters();
+      });
+      // One meter's UTC day: `.csv` the ledger's rows, `.json` each interval's current state
+      // (estimated flag, number of adjustments) and the adjustment rows themselves.
       app.get<{ Params: { meterId: string; day: string } }>(
         "/vpp/billing/:meterId/:day",
-        { schema: { params: { type: "object", required: ["meterId", "day"], properties: { meterId: { type: "string", maxLength: 200 }, day: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}\\.csv$" } } } } },
+        { schema: { params: { type: "object", required: ["meterId", "day"], properties: { meterId: { type: "string", maxLength: 200 }, day: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}\\.(csv|json)$" } } } } },
         async (req, reply) => {
           requirePrivileged(req, reply, options.tokens);
           const ledger = vpp().billingLedger();
           if (!ledger) throw vppError("VPP_NOT_FOUND", "billing is not running in this VPP");
-          return reply.type("text/csv; charset=utf-8").send(ledger.exportCsv(req.params.meterId, req.params.day.slice(0, 10)));
+          const day = req.params.day.slice(0, 10);
+          if (req.params.day.endsWith(".csv")) return reply.type("text/csv; charset=utf-8").send(ledger.exportCsv(req.params.meterId, day));
+          const [start, end] = dayRange(day);
+          const intervals = ledger.intervals(req.params.meterId, start, end);
+          const adjustments = ledger.records(req.params.meterId, start, end).filter((r) => r.kind === "adjustment");
+          return { meterId: req.params.meterId, day, intervals, adjustments };
         },
       );
     },
