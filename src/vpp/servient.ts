@@ -26,6 +26,7 @@ import { HighRiskGuard, type HighRiskCommand } from "./dispatch/high-risk.ts";
 import { planBalancing, type NodeLimit, type RenewableState } from "./balancing/grid-balancing.ts";
 import { nodeLimitsFromOrchestrator } from "./balancing/orchestrator-limits.ts";
 import { ObjectMemory, type MemoryEntry } from "./memory/object-memory.ts";
+import { HistoryRecorder } from "./history/recorder.ts";
 import { EMPTY_BOOK, observeGrid, type IncidentBook } from "./workflow/incidents.ts";
 import { technicianTaskFor, type TechnicianTask } from "./workflow/tasks.ts";
 import { operatorNotification, ownerAlerts, type Owner } from "./workflow/notifications.ts";
@@ -141,6 +142,8 @@ export class VppServient {
   private ensemble: Ensemble | undefined;
   private consumer: Consumer | undefined;
   private memory: ObjectMemory | undefined;
+  /** The time-series history (console History view): one record per control step. */
+  history: HistoryRecorder | undefined;
   private outbox: Outbox | undefined;
   private notifier: Notifier | undefined;
   private guard: HighRiskGuard;
@@ -190,6 +193,7 @@ export class VppServient {
     const o = this.options;
     await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
     this.memory = new ObjectMemory(join(o.dataDir, "memory"));
+    this.history = new HistoryRecorder(join(o.dataDir, "history"));
     this.outbox = new Outbox(join(o.dataDir, "outbox.jsonl"));
     this.notifier = new Notifier(this.outbox, {
       ...(this.config.smtp ? { email: new SmtpTransport(this.config.smtp) } : {}),
@@ -223,6 +227,7 @@ export class VppServient {
     await this.saveDoc();
     await this.consumer?.stop();
     await this.memory?.close();
+    this.history?.close();
   }
 
   // ── ensemble ─────────────────────────────────────────────────────────────────────────────
@@ -432,6 +437,7 @@ export class VppServient {
     if (signal.aborted) return;
     this.dispatchState = state;
     await this.workflowOnSample(sample, batteries);
+    void this.history?.record({ sample, assessment, batteries, renewables, dispatch: state, aggregate, metering: this.metering, forecast: this.forecast });
     if (plan.setpoints.length === 0 && plan.curtailments.length === 0) return;
     const reason = `${decision.reason} at ${sample.frequencyHz.toFixed(3)} Hz`;
     await mapLimit(plan.setpoints, IN_FLIGHT, async (s) => {
