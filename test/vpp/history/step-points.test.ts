@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { pointsOfStep, type StepObservation } from "../../../src/vpp/history/step-points.ts";
+
+const at = Date.parse("2026-06-21T19:00:00Z");
+const base: StepObservation = {
+  sample: { timeMs: at, frequencyHz: 59.97, rocofHzPerS: -0.01, voltagesV: [230, 231, 229], activePowerW: 120_000, quality: "GOOD" },
+  batteries: [{ id: "b1", socPercent: 50, activePowerW: 10_000, targetPowerW: 10_000, droopPowerW: 0, maxDischargePowerW: 100_000, maxChargePowerW: 80_000, state: "idle", quality: "GOOD" }],
+  renewables: [
+    { id: "pv1", kind: "pv", activePowerW: 5000, availablePowerW: 6000, curtailmentLimitW: null },
+    { id: "w1", kind: "wind", activePowerW: 7000, availablePowerW: 7000, curtailmentLimitW: null },
+  ],
+  dispatch: { fleetCommandW: 12_000, setpointsW: { b1: 12_000 } },
+};
+const byKey = (o: StepObservation) => new Map(pointsOfStep(o).map((p) => [`${p.name}|${p.thingId ?? ""}`, p]));
+
+describe("pointsOfStep", () => {
+  it("records grid, fleet, batteries and plants at the grid meter's instant", () => {
+    const m = byKey(base);
+    expect(m.get("grid.frequency|")).toEqual({ name: "grid.frequency", thingId: null, atMs: at, value: 59.97 });
+    expect(m.get("grid.voltageL3|")?.value).toBe(229);
+    expect(m.get("fleet.command|")?.value).toBe(12_000);
+    expect(m.get("battery.setpoint|b1")?.value).toBe(12_000);
+    expect(m.get("battery.soc|b1")?.value).toBe(50);
+    expect(m.get("plants.pv|")?.value).toBe(5000);
+    expect(m.get("plants.wind|")?.value).toBe(7000);
+    expect(m.get("plant.forecast|pv1")).toBeUndefined();
+  });
+
+  it("leaves out what is not a good number: a bad grid sample, NaN values", () => {
+    const m = byKey({ ...base, sample: { ...base.sample, quality: "STALE" }, batteries: [{ ...base.batteries[0]!, socPercent: Number.NaN }] });
+    expect(m.has("grid.frequency|")).toBe(false);
+    expect(m.has("battery.soc|b1")).toBe(false);
+    expect(m.has("battery.activePower|b1")).toBe(true);
+  });
+
+  it("records demand per group and each meter at its own reading instant, and the forecast in force", () => {
+    const g = { demandW: 1000, importW: 1000, exportW: 0, meters: 2, stale: 0, newestReadingAt: null };
+    const m = byKey({
+      ...base,
+      aggregate: { at: "x", total: { level: "total", key: "all", ...g }, regions: [{ level: "region", key: "north", ...g }], substations: [], feeders: [{ level: "feeder", key: "north/s/f", ...g, demandW: 400 }] },
+      meters: [
+        { meterId: "m1", thingId: "urn:m1", region: "north", substation: "s", feeder: "f", activePowerW: 400, readingAt: "2026-06-21T18:59:45Z", fresh: true },
+        { meterId: "m2", thingId: "urn:m2", region: "north", substation: "s", feeder: "f", activePowerW: null, readingAt: null, fresh: false },
+      ],
+      forecast: [
+        { time: "2026-06-21T18:45:00Z", pvW: 1, windW: 2, byPlantW: { pv1: 4500 } },
+        { time: "2026-06-21T19:15:00Z", pvW: 1, windW: 2, byPlantW: { pv1: 9999 } },
+      ],
+    });
+    expect(m.get("demand.total|")?.value).toBe(1000);
+    expect(m.get("demand.region|north")?.value).toBe(1000);
+    expect(m.get("demand.feeder|north/s/f")?.value).toBe(400);
+    expect(m.get("meter.activePower|urn:m1")).toMatchObject({ value: 400, atMs: Date.parse("2026-06-21T18:59:45Z") });
+    expect(m.has("meter.activePower|urn:m2")).toBe(false);
+    expect(m.get("plant.forecast|pv1")?.value).toBe(4500);
+  });
+});
