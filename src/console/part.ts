@@ -15,6 +15,10 @@ import { consoleError } from "./errors.ts";
 import { CONSOLE_ASSETS_DIR, loadAssetTable, loadVendorTable, type Asset } from "./static-assets.ts";
 import { microgridRoutes } from "./microgrid/routes.ts";
 import { operationsRoutes } from "./operations/routes.ts";
+import { historyRoutes } from "./history/routes.ts";
+import { directoryRoutes } from "./directory/routes.ts";
+import { liveRoutes } from "./live/routes.ts";
+import { controlRoutes } from "./controls/routes.ts";
 
 /** What runs in this process; each getter answers undefined until (or unless) that part runs here. */
 export interface ConsoleSources {
@@ -32,6 +36,10 @@ export type ConsoleRoutes = (app: FastifyInstance, sources: ConsoleSources) => v
 const ROUTE_GROUPS: ConsoleRoutes[] = [
   microgridRoutes,
   operationsRoutes,
+  historyRoutes,
+  directoryRoutes,
+  liveRoutes,
+  controlRoutes,
 ];
 
 export function createConsolePart(sources: ConsoleSources): FrontDoorPart {
