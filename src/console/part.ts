@@ -15,6 +15,8 @@ import { consoleError } from "./errors.ts";
 import { CONSOLE_ASSETS_DIR, loadAssetTable, loadVendorTable, type Asset } from "./static-assets.ts";
 import { microgridRoutes } from "./microgrid/routes.ts";
 import { operationsRoutes } from "./operations/routes.ts";
+import { historyRoutes } from "./history/routes.ts";
+import { directoryRoutes } from "./directory/routes.ts";
 import { liveRoutes } from "./live/routes.ts";
 import { controlRoutes } from "./controls/routes.ts";
 
@@ -34,6 +36,8 @@ export type ConsoleRoutes = (app: FastifyInstance, sources: ConsoleSources) => v
 const ROUTE_GROUPS: ConsoleRoutes[] = [
   microgridRoutes,
   operationsRoutes,
+  historyRoutes,
+  directoryRoutes,
   liveRoutes,
   controlRoutes,
 ];

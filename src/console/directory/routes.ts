@@ -1,0 +1,33 @@
+/**
+ * The Directory view's route beside the directory API it reads directly: a Thing's object memory
+ * (commands, their results, state changes, events, membership), newest first. Privileged: the
+ * entries name owners' devices and households.
+ */
+import type { FastifyInstance } from "fastify";
+import type { ConsoleRoutes, ConsoleSources } from "../part.ts";
+import { need } from "../part.ts";
+import { requireRole } from "../auth.ts";
+import { consoleError } from "../errors.ts";
+import type { MemoryKind } from "../../vpp/memory/object-memory.ts";
+import { instant } from "../history/query-params.ts";
+
+const KINDS: readonly MemoryKind[] = ["command", "command-result", "state", "event", "membership"];
+/** Entries read from the store to find the newest; a Thing's memory beyond this is paged by `until`. */
+const SCAN = 20_000;
+
+export const directoryRoutes: ConsoleRoutes = (app: FastifyInstance, sources: ConsoleSources) => {
+  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>("/console/things/:id/memory", async (req, reply) => {
+    requireRole(req, reply, sources.tokens, "privileged-reader", "operator");
+    const id = req.params.id;
+    if (id === "" || id.length > 500) throw consoleError("CONSOLE_BAD_REQUEST", "the Thing id must be 1..500 characters");
+    const { kind, limit = "50", since, until } = req.query;
+    for (const [name, v] of Object.entries({ kind, limit, since, until })) if (v !== undefined && typeof v !== "string") throw consoleError("CONSOLE_BAD_REQUEST", `${name} must be given once`);
+    if (kind !== undefined && !KINDS.includes(kind as MemoryKind)) throw consoleError("CONSOLE_BAD_REQUEST", `kind must be one of ${KINDS.join(", ")}`);
+    if (!/^\d{1,4}$/.test(limit as string) || Number(limit) < 1 || Number(limit) > 1000) throw consoleError("CONSOLE_BAD_REQUEST", "limit must be a whole number 1..1000");
+    const sinceIso = since === undefined ? undefined : new Date(instant(since as string, "since")).toISOString();
+    const untilIso = until === undefined ? undefined : new Date(instant(until as string, "until")).toISOString();
+    const memory = need(sources.vpp(), "the VPP").objectMemory();
+    const entries = memory.query({ thingId: id, ...(kind ? { kind: kind as MemoryKind } : {}), ...(sinceIso ? { since: sinceIso } : {}), ...(untilIso ? { until: untilIso } : {}), limit: SCAN });
+    return { thingId: id, entries: entries.slice(-Number(limit)).reverse(), truncated: entries.length === SCAN };
+  });
+};
