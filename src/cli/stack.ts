@@ -97,10 +97,12 @@ export async function startOrchestrator(
   return host;
 }
 
-/** Feeds the microgrids from the running site's Things (their published TDs, read over WoT). */
+/** Feeds the microgrids from the running site's Things (their published TDs, read over WoT) and writes cycle allocations back to the charge points with the operator token. */
 export async function startLiveTelemetry(settings: Settings, service: MicrogridService, runtime: SiteRuntime): Promise<LiveSite> {
   const tds = runtime.thingHost.hosted().map((t) => t.td);
-  return startLiveSite({ service, tds, mqttUrl: runtime.mqttUrl ?? null, speed: settings.speed });
+  const tokens = await loadTokens(settings);
+  const operatorToken = tokenFor(tokens.entries, "operator") ?? tokenFor(tokens.entries, "admin") ?? null;
+  return startLiveSite({ service, tds, mqttUrl: runtime.mqttUrl ?? null, speed: settings.speed, operatorToken });
 }
 
 export async function startSite(

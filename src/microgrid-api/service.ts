@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { AllocationWrite } from "../microgrid/allocation-audit.ts";
 import { collect, validateAdvisoryOutputs, type AdvisorySetpoint, type CollectionQuery } from "../microgrid/collection.ts";
 import { cycleError, MicrogridEngine, type ControlPointInput, type NodeLimitInput, type RebalanceCommand, type StatusEventInput, type TouLimitsInput } from "../microgrid/engine.ts";
 import type { TopologyPatch } from "../microgrid/topology.ts";
@@ -264,6 +265,16 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
   /** get_effective_circuit_capacity: synchronous reconciliation (REBALANCE_GUARD), never a rebalance. */
   getEffectiveCircuitCapacity(circuit_id: string) {
     return this.exec(() => this.engine.getEffectiveCircuitCapacity(circuit_id));
+  }
+
+  /** Fail-safe charge limits per controllable leaf (D-012): what the write-back uses without a trustworthy cycle. */
+  safeAllocations(microgrid_id: string) {
+    return this.engine.safeAllocations(microgrid_id);
+  }
+
+  /** Appends limit-write audit records (stream `allocation_writes`); resolves once they are durable. */
+  recordAllocationWrites(microgrid_id: string, writes: readonly AllocationWrite[]) {
+    return this.exec(() => this.engine.recordAllocationWrites(microgrid_id, writes), false, false);
   }
 
   /** FR-019: validate advisory ENERGY_OPTIMISATION set-points against node limits before any apply. */

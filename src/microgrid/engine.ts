@@ -1,4 +1,6 @@
+import { ALLOCATION_WRITE_COMPLETED, ALLOCATION_WRITE_REQUESTED, type AllocationWrite } from "./allocation-audit.ts";
 import { runBalancingCycle } from "./balancing.ts";
+import { safeAllocations, type SafeAllocation } from "./safe-allocation.ts";
 import { foldStatus, rebuildStatusProjection, toProjection, validateControlPoint } from "./capability.ts";
 import { ConstraintIndex, forecastSourceState } from "./constraints.ts";
 import { envelopeRuleViolation, isIsoInstant, lifecycleStatusAt, nextBoundaryAfter, sameSubmission, toEnvelope, boundaries, utc } from "./envelopes.ts";
@@ -477,6 +479,19 @@ export class MicrogridEngine {
 
   latestTelemetry(microgrid_id: string): TelemetryReading[] {
     return [...(this.telemetry.get(microgrid_id)?.values() ?? [])].sort((a, b) => (a.node_id < b.node_id ? -1 : 1));
+  }
+
+  // ---------------------------------------------------------------- allocation write-back
+
+  /** Fail-safe limits for every controllable leaf, from the caps in force now (D-012). */
+  safeAllocations(microgrid_id: string): SafeAllocation[] {
+    return safeAllocations(this.nodes(microgrid_id), this.constraintIndex(microgrid_id), this.opts.now().getTime());
+  }
+
+  /** Audits limit writes to devices (stream `allocation_writes`): REQUESTED before sending, OK/FAILED after. */
+  recordAllocationWrites(microgrid_id: string, writes: readonly AllocationWrite[]): void {
+    this.microgrid(microgrid_id);
+    for (const w of writes) this.emit("allocation_writes", w.result === "REQUESTED" ? ALLOCATION_WRITE_REQUESTED : ALLOCATION_WRITE_COMPLETED, microgrid_id, { ...w, microgrid_id });
   }
 
   // ---------------------------------------------------------------- envelopes (MicrogridOperatingEnvelopeWritePort)

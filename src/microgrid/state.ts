@@ -31,7 +31,7 @@ export function emptyState(): AuthoredState {
 }
 
 /** The append-only streams (D-017, D-025): each is its own audit concern. */
-export const STREAMS = ["domain", "capability_status", "envelope_lifecycle", "cycles"] as const;
+export const STREAMS = ["domain", "capability_status", "envelope_lifecycle", "cycles", "allocation_writes"] as const;
 export type StreamName = (typeof STREAMS)[number];
 
 /** One appended record; `type` is an Event Dictionary name for the domain stream. */

@@ -27,6 +27,7 @@ export function chargePointThingSpec(ctx: DeviceContext, spec: ChargePointSpec):
   });
   // The connector ids, so a consumer (the microgrid bridge) can map CONNECTOR nodes from the TD alone.
   td["gt:connectors"] = spec.connectors.map((c) => c.id);
+  td["gt:connectorMaxPowerW"] = spec.connectors.map((c) => c.maxPowerW); // same order: a writer clamps a connector limit to its rating
   // ...and node-wot refuses an unknown connector id before the handler runs
   const action = (td.actions as Record<string, { input: { properties: Record<string, Record<string, unknown>> } }>).setConnectorLimit;
   if (action?.input.properties.connectorId) action.input.properties.connectorId.enum = spec.connectors.map((c) => c.id);

@@ -1,10 +1,13 @@
 /**
- * The live demo: one telemetry feed per microgrid that has something to read on the site, and the
- * one-line summary of a completed cycle the CLI prints so `npm start` shows cycles happening.
+ * The live demo: one telemetry feed per microgrid that has something to read on the site, one
+ * allocation write-back per microgrid that has charge points on the site (when an operator token is
+ * given), and the one-line summary of a completed cycle the CLI prints so `npm start` shows cycles
+ * happening.
  */
 import type { MicrogridService } from "../../src/microgrid-api/service.ts";
 import type { StoredRecord } from "../../src/microgrid-api/storage/storage-port.ts";
 import type { JsonObject } from "../../src/wot/published-td.ts";
+import { AllocationWriter } from "./allocation-writer.ts";
 import { LiveTelemetryFeed } from "./live-telemetry.ts";
 import { planBridge, siteThingOf } from "./telemetry-bridge.ts";
 
@@ -15,10 +18,15 @@ export interface LiveSiteOptions {
   mqttUrl: string | null;
   /** Simulated seconds per real second: the feed reads every 5 simulated seconds (at most once a real second). */
   speed: number;
+  /** Operator bearer token for writing cycle allocations to the charge points; none: allocations are not applied. */
+  operatorToken?: string | null;
+  /** A cycle result older than this is replaced by fail-safe limits (ms, default 45 000: three missed 15 s cycles). */
+  staleAfterMs?: number;
 }
 
 export interface LiveSite {
   feeds: readonly LiveTelemetryFeed[];
+  writers: readonly AllocationWriter[];
   stop(): Promise<void>;
 }
 
@@ -28,7 +36,9 @@ export function feedIntervalMs(speed: number): number {
 
 export async function startLiveSite(options: LiveSiteOptions): Promise<LiveSite> {
   const feeds: LiveTelemetryFeed[] = [];
+  const writers: AllocationWriter[] = [];
   const stop = async () => {
+    for (const w of writers.splice(0)) await w.stop();
     for (const f of feeds.splice(0)) await f.stop();
   };
   try {
@@ -39,12 +49,18 @@ export async function startLiveSite(options: LiveSiteOptions): Promise<LiveSite>
       const feed = new LiveTelemetryFeed({ service: options.service, microgrid_id: m.microgrid_id, tds: options.tds, mqttUrl: options.mqttUrl, intervalMs: feedIntervalMs(options.speed) });
       feeds.push(feed);
       await feed.start();
+      if (options.operatorToken) {
+        const writer = new AllocationWriter({ service: options.service, microgrid_id: m.microgrid_id, tds: options.tds, token: options.operatorToken, ...(options.staleAfterMs ? { staleAfterMs: options.staleAfterMs } : {}) });
+        writers.push(writer);
+        await writer.start();
+        if (writer.allocationTargets.length === 0) await (writers.pop() as AllocationWriter).stop(); // no charge point of this microgrid on the site
+      }
     }
   } catch (e) {
     await stop();
     throw e;
   }
-  return { feeds, stop };
+  return { feeds, writers, stop };
 }
 
 /** `cycle <microgrid> <outcome> [reason codes] allocated x of y W` for a `microgrid.cycle_completed` record, else undefined. */

@@ -32,6 +32,10 @@ export interface SiteThing {
   feeder: string | null;
   /** Connector ids of a charge point (`gt:connectors`), else empty. */
   connectors?: readonly string[];
+  /** A charge point's rating (`gt:maxPowerW`), W. */
+  maxPowerW?: number;
+  /** Each connector's rating (`gt:connectorMaxPowerW`, in `gt:connectors` order), W. */
+  connectorMaxPowerW?: ReadonlyMap<string, number>;
 }
 
 export function siteThingOf(td: JsonObject): SiteThing {
@@ -40,7 +44,19 @@ export function siteThingOf(td: JsonObject): SiteThing {
   const feeder = td["gt:feeder"];
   const thing: SiteThing = { title: String(td.title), types, feeder: typeof feeder === "string" ? feeder : null };
   const connectors = td["gt:connectors"];
-  return Array.isArray(connectors) ? { ...thing, connectors: connectors.filter((c): c is string => typeof c === "string") } : thing;
+  const max = Number(td["gt:maxPowerW"]);
+  if (td["gt:maxPowerW"] !== undefined && Number.isFinite(max) && max > 0) thing.maxPowerW = max;
+  if (!Array.isArray(connectors)) return thing;
+  const ratings = td["gt:connectorMaxPowerW"];
+  if (Array.isArray(ratings) && ratings.length === connectors.length) {
+    const m = new Map<string, number>();
+    connectors.forEach((c, i) => {
+      const w = ratings[i];
+      if (typeof c === "string" && typeof w === "number" && Number.isFinite(w) && w > 0) m.set(c, w);
+    });
+    thing.connectorMaxPowerW = m;
+  }
+  return { ...thing, connectors: connectors.filter((c): c is string => typeof c === "string") };
 }
 
 export interface FeederPlan {

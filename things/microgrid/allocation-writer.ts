@@ -1,0 +1,245 @@
+/**
+ * Apply Allocations, the I/O half: writes each completed cycle's allocations back to the site's
+ * charge points over WoT (their TDs, HTTP, an operator bearer token), audited durably.
+ *
+ * - APPLIED / CURTAILED cycle → each controllable node's `allocated_watts` (allocation-plan.ts);
+ * - REJECTED cycle, no cycle yet, or no cycle for `staleAfterMs` → the fail-safe limits
+ *   (`service.safeAllocations`: each cap shared equally among the chargers under it; D-012), held
+ *   until the next APPLIED / CURTAILED cycle. Limits are never lifted for lack of a result.
+ * Each write is audited on the `allocation_writes` stream: REQUESTED before it is sent (durable),
+ * then OK or FAILED with the error code. A value already written successfully is not written again
+ * until `refreshMs` passed (a restarted device gets it back then). One batch at a time; a cycle
+ * that completes while a batch is in flight replaces any cycle still waiting.
+ * Lifecycle object: construct, `start()`, `stop()`.
+ */
+import { logger } from "../../src/log/logger.ts";
+import { isCodedError } from "../../src/errors/coded-error.ts";
+import type { AllocationWrite, AllocationWriteTrigger } from "../../src/microgrid/allocation-audit.ts";
+import type { CycleResult } from "../../src/microgrid/types.ts";
+import type { MicrogridService } from "../../src/microgrid-api/service.ts";
+import type { StoredRecord } from "../../src/microgrid-api/storage/storage-port.ts";
+import { Consumer } from "../../src/wot/consumer.ts";
+import type { JsonObject } from "../../src/wot/published-td.ts";
+import { fromWireMessage } from "../../src/wot/wire-error.ts";
+import { limitWrites, planAllocationTargets, type AllocationTarget, type LimitWrite } from "./allocation-plan.ts";
+import { siteThingOf } from "./telemetry-bridge.ts";
+
+const log = logger("microgrid.allocations");
+
+export interface AllocationWriterOptions {
+  service: MicrogridService;
+  microgrid_id: string;
+  /** The site's published TDs. */
+  tds: readonly JsonObject[];
+  /** Bearer token with the operator role (charging limits are power-changing). */
+  token: string;
+  /** A cycle result older than this is no longer applied: the fail-safe limits are (ms, default 45 000). */
+  staleAfterMs?: number;
+  /** An unchanged value is written again after this long (ms, default 60 000). */
+  refreshMs?: number;
+  /** Time limit of each write (default 3000 ms). */
+  timeoutMs?: number;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+export interface AllocationWriterStats {
+  batches: number;
+  writes: number;
+  failures: number;
+  /** Trigger of the last batch. */
+  lastTrigger: AllocationWriteTrigger | null;
+}
+
+type Batch = { trigger: AllocationWriteTrigger; cycle_id: string | null; writes: LimitWrite[] };
+
+export class AllocationWriter {
+  private consumer: Consumer | undefined;
+  private readonly things = new Map<string, WoT.ConsumedThing>();
+  private targets: AllocationTarget[] = [];
+  private nodeOfThing = new Map<string, string>();
+  private unsubscribe: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private pending: (() => Batch) | undefined;
+  /** When the last cycle result arrived (or start), ms. */
+  private lastCycleAtMs = 0;
+  private lastCycleId: string | null = null;
+  /** The fail-safe values are in force (written after a REJECTED or stale result). */
+  private failSafe = false;
+  private readonly written = new Map<string, { value: number | null; atMs: number }>();
+  private seq = 0;
+  readonly stats: AllocationWriterStats = { batches: 0, writes: 0, failures: 0, lastTrigger: null };
+
+  constructor(private readonly options: AllocationWriterOptions) {}
+
+  private nowMs(): number {
+    return (this.options.now ?? (() => new Date()))().getTime();
+  }
+
+  get allocationTargets(): readonly AllocationTarget[] {
+    return this.targets;
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    const nodes = o.service.topology(o.microgrid_id).nodes;
+    this.targets = planAllocationTargets(nodes, o.tds.map(siteThingOf));
+    this.nodeOfThing = new Map(nodes.filter((n) => n.node_type === "CHARGE_POINT" && n.attached_asset_id !== null).map((n) => [n.attached_asset_id as string, n.node_id] as const));
+    const consumer = new Consumer({ protocols: ["http"], token: o.token, timeoutMs: o.timeoutMs ?? 3000 });
+    await consumer.start();
+    this.consumer = consumer;
+    const tdByTitle = new Map(o.tds.map((td) => [String(td.title), td] as const));
+    for (const t of this.targets) {
+      const td = tdByTitle.get(t.thing);
+      if (td && !this.things.has(t.thing)) this.things.set(t.thing, await consumer.consume(td, "http"));
+    }
+    this.unsubscribe = o.service.onEvent((r) => this.onRecord(r));
+    this.lastCycleAtMs = this.nowMs();
+    // no trustworthy result yet: hold the chargers to the fail-safe limits until the first cycle
+    this.enqueue(() => this.failSafeBatch("CYCLE_STALE"));
+    const stale = o.staleAfterMs ?? 45_000;
+    this.timer = setInterval(() => this.checkStale(), Math.max(250, Math.round(stale / 3)));
+    log.info({ microgrid_id: o.microgrid_id, targets: this.targets.map((t) => t.node_id), staleAfterMs: stale }, "allocation write-back started");
+  }
+
+  /** Resolves when the batches queued so far are written and audited. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private onRecord(r: StoredRecord): void {
+    if (r.stream !== "cycles" || r.microgrid_id !== this.options.microgrid_id) return;
+    const cycle = r.payload as unknown as CycleResult;
+    this.lastCycleAtMs = this.nowMs();
+    this.lastCycleId = cycle.cycle_id;
+    if (cycle.outcome === "REJECTED") {
+      this.enqueue(() => this.failSafeBatch("CYCLE_REJECTED"));
+      return;
+    }
+    const allocation = new Map(cycle.allocation_summary.by_node.map((a) => [a.node_id, a.allocated_watts] as const));
+    this.failSafe = false;
+    this.enqueue(() => ({ trigger: cycle.outcome === "CURTAILED" ? "CYCLE_CURTAILED" : "CYCLE_APPLIED", cycle_id: cycle.cycle_id, writes: limitWrites(this.targets, allocation, this.nodeOfThing) }));
+  }
+
+  /** Called by the timer: a result older than staleAfterMs is replaced by the fail-safe limits, once. */
+  checkStale(): void {
+    if (this.failSafe || this.nowMs() - this.lastCycleAtMs <= (this.options.staleAfterMs ?? 45_000)) return;
+    this.enqueue(() => this.failSafeBatch("CYCLE_STALE"));
+  }
+
+  private failSafeBatch(trigger: AllocationWriteTrigger): Batch {
+    this.failSafe = true;
+    const safe = new Map(this.options.service.safeAllocations(this.options.microgrid_id).map((s) => [s.node_id, s.limit_watts] as const));
+    return { trigger, cycle_id: this.lastCycleId, writes: limitWrites(this.targets, safe, this.nodeOfThing) };
+  }
+
+  private enqueue(batch: () => Batch): void {
+    this.pending = batch;
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running || !this.pending || !this.consumer) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending && this.consumer) {
+      const make = this.pending;
+      this.pending = undefined;
+      try {
+        await this.write(make());
+      } catch (e) {
+        log.error({ err: e }, "allocation write-back batch failed");
+      }
+    }
+  }
+
+  private async write(batch: Batch): Promise<void> {
+    const o = this.options;
+    const refresh = o.refreshMs ?? 60_000;
+    const now = this.nowMs();
+    const due = batch.writes.filter((w) => {
+      const last = this.written.get(keyOf(w));
+      return !last || last.value !== w.limit_watts || now - last.atMs >= refresh;
+    });
+    if (due.length === 0) return;
+    const records: AllocationWrite[] = due.map((w) => ({
+      write_id: o.newId?.() ?? `aw-${o.microgrid_id}-${now}-${++this.seq}`,
+      microgrid_id: o.microgrid_id,
+      cycle_id: batch.cycle_id,
+      trigger: batch.trigger,
+      node_id: w.node_id,
+      thing: w.thing,
+      affordance: w.affordance,
+      connector_id: w.connector_id,
+      limit_watts: w.limit_watts,
+      result: "REQUESTED",
+      error_code: null,
+      error: null,
+    }));
+    await o.service.recordAllocationWrites(o.microgrid_id, records); // durable before anything is sent
+    const results = await Promise.all(records.map((r, i) => this.send(due[i] as LimitWrite).then((error) => ({ ...r, ...error }))));
+    await o.service.recordAllocationWrites(o.microgrid_id, results);
+    const at = this.nowMs();
+    for (const [i, r] of results.entries()) {
+      const w = due[i] as LimitWrite;
+      if (r.result === "OK") this.written.set(keyOf(w), { value: w.limit_watts, atMs: at });
+      else this.written.delete(keyOf(w));
+    }
+    const failed = results.filter((r) => r.result === "FAILED");
+    this.stats.batches++;
+    this.stats.writes += results.length;
+    this.stats.failures += failed.length;
+    this.stats.lastTrigger = batch.trigger;
+    if (failed.length > 0) log.warn({ microgrid_id: o.microgrid_id, trigger: batch.trigger, failed: failed.map((f) => `${f.node_id}:${f.error_code}`) }, "charge limit writes failed (audited; written again next cycle)");
+  }
+
+  private async send(w: LimitWrite): Promise<Pick<AllocationWrite, "result" | "error_code" | "error">> {
+    const thing = this.things.get(w.thing);
+    const consumer = this.consumer;
+    try {
+      if (!thing || !consumer) throw new Error(`no TD for ${w.thing}`);
+      if (w.affordance === "chargingLimit") await consumer.write(thing, "chargingLimit", w.limit_watts);
+      else await consumer.invoke(thing, "setConnectorLimit", { connectorId: w.connector_id, limitW: w.limit_watts });
+      return { result: "OK", error_code: null, error: null };
+    } catch (e) {
+      const message = (e as Error).message ?? String(e);
+      const code = isCodedError(e) ? e.code : (fromWireMessage(message)?.code ?? codeOfHttpMessage(message));
+      return { result: "FAILED", error_code: code, error: message.slice(0, 500) };
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+    await this.idle();
+    this.things.clear();
+    await this.consumer?.stop();
+    this.consumer = undefined;
+  }
+}
+
+/** node-wot's HTTP client reports only the status text ("Client error: Forbidden"): back to the WoT glue's codes. */
+const HTTP_STATUS_CODES: ReadonlyArray<[string, string]> = [
+  ["Unauthorized", "UNAUTHENTICATED"],
+  ["Forbidden", "FORBIDDEN"],
+  ["Bad Request", "INPUT_INVALID"],
+  ["Not Found", "NOT_FOUND"],
+  ["Conflict", "DEVICE_FAULT"],
+];
+
+function codeOfHttpMessage(message: string): string {
+  return HTTP_STATUS_CODES.find(([text]) => message.includes(text))?.[1] ?? "DEVICE_WRITE_FAILED";
+}
+
+function keyOf(w: LimitWrite): string {
+  return `${w.thing}|${w.affordance}|${w.connector_id ?? ""}`;
+}
