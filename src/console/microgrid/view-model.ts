@@ -35,12 +35,15 @@ export interface MicrogridReads {
 }
 
 export interface NodeDemand {
-  /** How the latest cycle resolved this node's demand (null before the first cycle that saw it). */
-  cycle: (Pick<DemandResolution, "effective_demand_watts" | "source_mode" | "measured_demand_watts" | "fallback_demand_watts" | "observed_at" | "age_seconds" | "freshness_threshold_seconds" | "inputs_used"> & { cycle_id: string; at: string }) | null;
+  /** The latest cycle's fallback resolution of this node (the cycle audit lists only nodes it could not measure). */
+  fallback: (Pick<DemandResolution, "effective_demand_watts" | "source_mode" | "measured_demand_watts" | "fallback_demand_watts" | "observed_at" | "age_seconds" | "freshness_threshold_seconds" | "inputs_used"> & { cycle_id: string; at: string }) | null;
   /** The newest live reading and its age now. */
   reading: { measured_demand_watts: number; observed_at: string; age_seconds: number; fresh: boolean } | null;
-  /** What a cycle run now would use: MEASURED when the reading is fresh, else FALLBACK_DERIVED. */
-  source_mode_now: SourceMode;
+  /**
+   * FALLBACK_DERIVED when the latest cycle fell back for this node or its reading is not fresh now,
+   * else MEASURED; null for an interior node without a meter of its own (its demand is its children's).
+   */
+  source_mode: SourceMode | null;
   freshness_threshold_seconds: number;
 }
 
@@ -85,13 +88,13 @@ export function buildMicrogridOverview(reads: MicrogridReads, now: Date): Microg
   const allocations = new Map((latest?.allocation_summary.by_node ?? []).map((a) => [a.node_id, a] as const));
   const children = group(reads.nodes, (n) => n.parent_node_id);
 
-  const demandOf = (node_id: string): NodeDemand => {
+  const demandOf = (node_id: string, interior: boolean): NodeDemand => {
     const r = readings.get(node_id);
     const age = r ? Math.max(0, Math.round((now.getTime() - Date.parse(r.observed_at)) / 1000)) : null;
     const reading = r && age !== null ? { measured_demand_watts: r.measured_demand_watts, observed_at: r.observed_at, age_seconds: age, fresh: age <= threshold } : null;
     const d = resolved.get(node_id);
     return {
-      cycle: d && latest
+      fallback: d && latest
         ? {
             cycle_id: latest.cycle_id,
             at: latest.ended_at,
@@ -106,7 +109,7 @@ export function buildMicrogridOverview(reads: MicrogridReads, now: Date): Microg
           }
         : null,
       reading,
-      source_mode_now: reading?.fresh ? "MEASURED" : "FALLBACK_DERIVED",
+      source_mode: d ? "FALLBACK_DERIVED" : reading?.fresh ? "MEASURED" : interior && !reading ? null : "FALLBACK_DERIVED",
       freshness_threshold_seconds: threshold,
     };
   };
@@ -125,7 +128,7 @@ export function buildMicrogridOverview(reads: MicrogridReads, now: Date): Microg
         limits: limits.get(n.node_id) ?? [],
         envelopes: [...(envelopes.get(n.node_id) ?? [])].sort((x, y) => Date.parse(x.effective_from) - Date.parse(y.effective_from)),
         effective_capacity: capacity.get(n.node_id) ?? null,
-        demand: demandOf(n.node_id),
+        demand: demandOf(n.node_id, children.has(n.node_id)),
         allocation: a ? { requested_watts: a.requested_watts, allocated_watts: a.allocated_watts, source_mode: a.source_mode } : null,
         children: [],
       });

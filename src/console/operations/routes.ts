@@ -12,6 +12,8 @@ import { dispatchAudit } from "./dispatch-audit.ts";
 
 export const MAX_AUDIT_ROWS = 1000;
 
+const wallNow = () => new Date().toISOString();
+
 /** `limit` 1..MAX_AUDIT_ROWS (default 200) and `since` an ISO instant; anything else is refused. */
 export function auditQuery(query: Record<string, unknown>): { limit: number; since?: string } {
   const unknown = Object.keys(query).filter((k) => k !== "limit" && k !== "since");
@@ -40,7 +42,10 @@ export function operationsRoutes(app: FastifyInstance, sources: ConsoleSources):
     const tasks = vpp.tasks();
     const outbox = vpp.outboxEntries(1000);
     const ledger = vpp.billingLedger();
+    const simTime = vpp.status().simTime;
     return {
+      /** The VPP's simulated day (billing and the report are keyed by it), else today (UTC). */
+      day: (simTime ?? wallNow()).slice(0, 10),
       incidents: { active: incidents.active.length, archived: incidents.archived.length },
       tasks: { open: tasks.filter((t) => t.status === "open").length, total: tasks.length },
       outbox: { entries: outbox.length, failed: outbox.filter((e) => e.status === "failed").length },
