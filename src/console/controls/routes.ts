@@ -19,7 +19,9 @@ const log = logger("console.controls");
 const FORWARD_TIMEOUT_MS = 10_000;
 
 export const controlRoutes: ConsoleRoutes = (app: FastifyInstance, sources: ConsoleSources) => {
-  const things = new ThingIndex({ frontDoor: sources.frontDoor });
+  // onRequest: the role is checked before the body is even parsed.
+  // A control is a rare, deliberate call: it reads the directory afresh every time.
+  const things = new ThingIndex({ frontDoor: sources.frontDoor, refreshMs: 0 });
   const operatorOnly = async (req: FastifyRequest, reply: FastifyReply) => void requireRole(req, reply, sources.tokens, "operator");
 
   const simControl = async (): Promise<{ td: Td; all: Td[] }> => {
@@ -35,12 +37,12 @@ export const controlRoutes: ConsoleRoutes = (app: FastifyInstance, sources: Cons
     return { td, all };
   };
 
-  app.get("/console/controls", { preValidation: operatorOnly }, async () => {
+  app.get("/console/controls", { onRequest: operatorOnly }, async () => {
     const { td, all } = await simControl();
     return { thing: { id: td.id, title: td.title }, scenarios: scenariosOf(td), devices: targetDevices(all) };
   });
 
-  app.post<{ Params: { scenario: string }; Body: unknown }>("/console/controls/:scenario", { preValidation: operatorOnly }, async (req, reply) => {
+  app.post<{ Params: { scenario: string }; Body: unknown }>("/console/controls/:scenario", { onRequest: operatorOnly }, async (req, reply) => {
     const name = req.params.scenario;
     if (!isScenario(name)) throw consoleError("CONSOLE_BAD_REQUEST", `unknown scenario ${JSON.stringify(name)}; one of ${Object.keys(SCENARIOS).join(", ")}`);
     const body = req.body;
