@@ -7,6 +7,7 @@ import { FrequencyHistory } from "../../src/console/live/history.ts";
 import { acceptsEventStream, parseLastEventId, sseEvent } from "../../src/console/live/sse.ts";
 import { httpActionForm, httpReadHref } from "../../src/console/live/td-forms.ts";
 import type { LoadAggregate } from "../../src/vpp/aggregation/types.ts";
+import type { GenerationForecastPoint } from "../../src/vpp/workflow/forecast.ts";
 
 const CHANNELS = {
   Voltage_L1: 231, Voltage_L2: 232, Voltage_L3: 233,
@@ -43,7 +44,7 @@ function inputs(over: Partial<SnapshotInputs> = {}): SnapshotInputs {
       activeIncidents: 1,
       openTasks: 0,
       aggregate: AGGREGATE,
-      lastDecision: { reason: "DISCHARGE", availableCapacityW: 240000, availableChargeW: 0, requiredW: 50000, netImbalanceW: 190000, commandW: 50000, activeIds: ["urn:b1"], setpoints: [{ id: "urn:b1", targetW: 50000 }], at: "2026-06-21T19:09:50.000Z" },
+      lastDecision: { reason: "RESIZED", availableCapacityW: 240000, availableChargeW: 0, requiredW: 50000, netImbalanceW: 190000, commandW: 50000, activeIds: ["urn:b1"], setpoints: [{ id: "urn:b1", targetW: 50000 }], at: "2026-06-21T19:09:50.000Z" },
       batteries: [
         { id: "urn:b1", active: true, socPercent: 70, activePowerW: 40000, targetW: 50000, droop: "none", placement: { region: "north", substation: "sub-n1", feeder: "f-n1a" } },
         { id: "urn:b2", active: false, socPercent: null, activePowerW: null, targetW: null, droop: "none", placement: {} },
@@ -116,7 +117,7 @@ describe("composeSnapshot", () => {
   it("carries the VPP mode and last dispatch with battery titles", () => {
     const s = composeSnapshot(inputs());
     expect(s.vpp).toMatchObject({ running: true, mode: "regulating", fleetCommandW: 50000, activeIncidents: 1, steps: 12 });
-    expect(s.vpp.lastDispatch).toEqual({ at: "2026-06-21T19:09:50.000Z", reason: "DISCHARGE", commandW: 50000, requiredW: 50000, availableCapacityW: 240000, setpoints: [{ id: "urn:b1", title: "bess-1", targetW: 50000 }] });
+    expect(s.vpp.lastDispatch).toEqual({ at: "2026-06-21T19:09:50.000Z", reason: "RESIZED", commandW: 50000, requiredW: 50000, availableCapacityW: 240000, setpoints: [{ id: "urn:b1", title: "bess-1", targetW: 50000 }] });
     expect(composeSnapshot(inputs({ status: { ...inputs().status, lastDecision: null } })).vpp.lastDispatch).toBeNull();
   });
 
@@ -149,7 +150,7 @@ describe("energyFlow", () => {
 });
 
 describe("forecastAt", () => {
-  const points = [
+  const points: GenerationForecastPoint[] = [
     { time: "2026-06-21T19:15:00.000Z", pvW: 10, windW: 20, byPlantW: { a: 10 } },
     { time: "2026-06-21T19:00:00.000Z", pvW: 0, windW: 40, byPlantW: { b: 40 } },
   ];
