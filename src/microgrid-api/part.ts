@@ -19,6 +19,8 @@ export interface MicrogridApiOptions {
   freshness_threshold_seconds?: number;
   /** Lifecycle scheduler and periodic rebalance; `false` disables the timers (tests that drive time). */
   scheduler?: SchedulerOptions | false;
+  /** Scheduled cycles wait for the first telemetry after start, at most the freshness window (default true). */
+  await_first_telemetry?: boolean;
   /** An already opened service to share (e.g. with the orchestrator Thing); it is not closed by the part. */
   service?: MicrogridService;
 }
@@ -52,6 +54,7 @@ export function createMicrogridApiPart(options: MicrogridApiOptions): MicrogridA
         service = await MicrogridService.open({
           storage: new FileStorage(options.dataDir),
           now,
+          await_first_telemetry: options.await_first_telemetry ?? true,
           ...(options.definitions ? { definitions: options.definitions } : {}),
           ...(options.freshness_threshold_seconds ? { freshness_threshold_seconds: options.freshness_threshold_seconds } : {}),
         });

@@ -27,6 +27,8 @@ export interface MicrogridServiceOptions {
   freshness_threshold_seconds?: number;
   /** Microgrid definitions applied when the store does not know them yet. */
   definitions?: MicrogridDefinition[];
+  /** Scheduled cycles wait for the first telemetry after start (at most the freshness window); default false. */
+  await_first_telemetry?: boolean;
 }
 
 export type MicrogridEventListener = (record: StoredRecord) => void;
@@ -58,7 +60,12 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
     const status_events = options.storage.read("capability_status").map((r) => r.payload as unknown as CapabilityStatusEvent);
     const cycles = options.storage.read("cycles", { last: 500 }).map((r) => r.payload as unknown as CycleResult);
     const engine = new MicrogridEngine(
-      { now, newId: options.newId ?? ((kind) => `${kind}-${randomUUID()}`), ...(options.freshness_threshold_seconds ? { freshness_threshold_seconds: options.freshness_threshold_seconds } : {}) },
+      {
+        now,
+        newId: options.newId ?? ((kind) => `${kind}-${randomUUID()}`),
+        ...(options.freshness_threshold_seconds ? { freshness_threshold_seconds: options.freshness_threshold_seconds } : {}),
+        ...(options.await_first_telemetry ? { await_first_telemetry: true } : {}),
+      },
       state ?? undefined,
       { status_events, cycles },
     );

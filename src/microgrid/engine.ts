@@ -33,6 +33,11 @@ export interface EngineOptions {
   freshness_threshold_seconds?: number;
   /** Cycles kept in memory per microgrid for status reads and correlation idempotency. */
   cycles_kept?: number;
+  /**
+   * Scheduled cycles wait for the first telemetry after start: until every measured leaf has a
+   * fresh reading, at most the freshness window after the engine was built (default false).
+   */
+  await_first_telemetry?: boolean;
 }
 
 export interface RebalanceCommand {
@@ -94,9 +99,13 @@ export class MicrogridEngine {
   private latestStatus = new Map<string, CapabilityStatusEvent>();
   private readonly cycles = new Map<string, CycleResult[]>();
   private outbox: StreamRecord[] = [];
+  private readonly openedAtMs: number;
+  /** Microgrids whose first scheduled cycle has run (no more waiting for telemetry). */
+  private readonly warmedUp = new Set<string>();
 
   constructor(options: EngineOptions, state: AuthoredState = emptyState(), replay: ReplayedStreams = { status_events: [], cycles: [] }) {
-    this.opts = { freshness_threshold_seconds: 60, cycles_kept: 50, ...options };
+    this.opts = { freshness_threshold_seconds: 60, cycles_kept: 50, await_first_telemetry: false, ...options };
+    this.openedAtMs = this.opts.now().getTime();
     this.state = state;
     for (const e of replay.status_events) this.indexStatus(e);
     this.latestStatus = rebuildStatusProjection(replay.status_events);
@@ -810,6 +819,34 @@ export class MicrogridEngine {
   }
 
   /**
+   * Start-up (await_first_telemetry): the measured leaves without a fresh reading, while the first
+   * scheduled cycle of the microgrid has not run and the freshness window since start is not over;
+   * null when the cycle may run. A cycle before the site's first readings would only be REJECTED
+   * (TELEMETRY_INSUFFICIENT) or run on fallbacks; after the window, fallback rules apply as always.
+   */
+  awaitingFirstTelemetry(microgrid_id: string): { missing: string[]; until: string } | null {
+    if (!this.opts.await_first_telemetry || this.warmedUp.has(microgrid_id)) return null;
+    const threshold = this.freshnessThreshold(microgrid_id);
+    const now = this.opts.now().getTime();
+    const untilMs = this.openedAtMs + threshold * 1000;
+    if (now >= untilMs) return null;
+    const nodes = this.nodes(microgrid_id);
+    const parents = new Set(nodes.map((n) => n.parent_node_id));
+    const inactive = new Set<string>();
+    for (const n of indexTree(nodes).preorder) if (n.status !== "ACTIVE" || (n.parent_node_id !== null && inactive.has(n.parent_node_id))) inactive.add(n.node_id);
+    const readings = this.telemetry.get(microgrid_id);
+    const missing: string[] = [];
+    for (const n of nodes) {
+      // leaves the cycle measures; a childless GRID_CONNECTION or VIRTUAL node is 0 without a meter
+      if (parents.has(n.node_id) || inactive.has(n.node_id) || n.node_type === "GRID_CONNECTION" || n.node_type === "VIRTUAL") continue;
+      const r = readings?.get(n.node_id);
+      const age = r ? now - Date.parse(r.observed_at) : Infinity;
+      if (!(age >= 0 && age <= threshold * 1000)) missing.push(n.node_id);
+    }
+    return missing.length === 0 ? null : { missing: missing.sort(), until: new Date(untilMs).toISOString() };
+  }
+
+  /**
    * One balancing cycle (request → reconcile circuits → demand → constraints → allocation → audit).
    * A repeated correlation_id returns the recorded cycle (idempotent request correlation).
    */
@@ -861,7 +898,15 @@ export class MicrogridEngine {
   /** ScheduledEventRebalancePeriodic{circuit_id|microgrid_id}: resolves at dispatch; an unresolvable alias skips with an auditable error. */
   scheduledRebalance(job: { circuit_id?: string; microgrid_id?: string }): CycleResult | null {
     const path = "ScheduledEventRebalancePeriodic";
-    if (job.microgrid_id) return this.rebalance({ microgrid_id: job.microgrid_id, actor: "scheduler", source: path });
+    if (job.microgrid_id) {
+      const waiting = this.awaitingFirstTelemetry(job.microgrid_id);
+      if (waiting) {
+        this.emit("domain", "scheduler.rebalance_deferred", job.microgrid_id, { microgrid_id: job.microgrid_id, reason_code: "AWAITING_FIRST_TELEMETRY", missing_inputs: waiting.missing, deferred_until: waiting.until, path });
+        return null;
+      }
+      this.warmedUp.add(job.microgrid_id);
+      return this.rebalance({ microgrid_id: job.microgrid_id, actor: "scheduler", source: path });
+    }
     try {
       return this.rebalanceCircuit(job.circuit_id as string, { actor: "scheduler", source: path }, path);
     } catch (e) {

@@ -63,8 +63,17 @@ export async function startLiveSite(options: LiveSiteOptions): Promise<LiveSite>
   return { feeds, writers, stop };
 }
 
-/** `cycle <microgrid> <outcome> [reason codes] allocated x of y W` for a `microgrid.cycle_completed` record, else undefined. */
+/**
+ * `cycle <at> <microgrid> <outcome> [reason codes] allocated x of y W (<cycle_id>)` for a
+ * `microgrid.cycle_completed` record; `cycle <at> <microgrid> deferred: …` for a scheduled cycle
+ * that waits for the first telemetry; else undefined.
+ */
 export function cycleLine(record: StoredRecord): string | undefined {
+  if (record.stream === "domain" && record.type === "scheduler.rebalance_deferred") {
+    const d = record.payload as { missing_inputs: string[]; deferred_until: string };
+    const shown = d.missing_inputs.slice(0, 5).join(", ") + (d.missing_inputs.length > 5 ? ", …" : "");
+    return `cycle ${record.at} ${record.microgrid_id} deferred: awaiting the first telemetry of ${d.missing_inputs.length} node(s) (${shown}), at the latest until ${d.deferred_until}`;
+  }
   if (record.stream !== "domain" || record.type !== "microgrid.cycle_completed") return undefined;
   const p = record.payload as { cycle_id: string; outcome: string; reason_codes: string[]; allocation_summary?: { allocated_watts?: number; requested_watts?: number } };
   const a = p.allocation_summary ?? {};

@@ -2,7 +2,9 @@
  * The `gridthings start` path in one process, every port 0, on the small site: front door with
  * periodic rebalancing, the site, the orchestrator Things registered in the directory, and the
  * live telemetry bridge reading the site's Things over WoT. The demo microgrid gets measured
- * telemetry for its feeders, battery and PV, and completes cycles with an outcome and reason codes.
+ * telemetry for its feeders, battery and PV, defers its first scheduled cycle until that telemetry
+ * arrived (no REJECTED cycle at start-up), completes cycles with an outcome and reason codes, and
+ * writes their allocations back to the charge points (audited).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -88,6 +90,25 @@ describe("live demo stack: site telemetry → microgrid cycles", () => {
     for (const id of ["load-f-n1a", "load-f-n1b", "bess-north-1", "pv-north-1", "gc-f-n1a", "gc-f-n1b", "cp-a2", "cp-a3", "cp-b1", "cp-b2", "con-a1-1", "con-a1-2"]) expect(fallback).not.toContain(id);
     expect(cycle?.reason_codes).not.toContain("TELEMETRY_STALE_FALLBACK_USED");
     expect(cycleLine(record)).toMatch(new RegExp(`^cycle \\S+ ${MG} (APPLIED|CURTAILED|REJECTED) \\[`));
+  });
+
+  it("defers the first scheduled cycle until the site's first telemetry: no cycle at start-up is REJECTED", async () => {
+    await until("a completed cycle", () => records.find((r) => r.type === "microgrid.cycle_completed" && r.microgrid_id === MG));
+    const first = records.findIndex((r) => r.type === "microgrid.cycle_completed" && r.microgrid_id === MG);
+    const deferred = records.findIndex((r) => r.type === "scheduler.rebalance_deferred" && r.microgrid_id === MG);
+    expect(deferred).toBeGreaterThanOrEqual(0); // the scheduler ticked before the site had reported
+    expect(deferred).toBeLessThan(first);
+    expect((records[first]?.payload as { outcome: string }).outcome).not.toBe("REJECTED");
+    expect(cycleLine(records[deferred] as StoredRecord)).toMatch(new RegExp(`^cycle \\S+ ${MG} deferred: awaiting the first telemetry of \\d+ node\\(s\\)`));
+  });
+
+  it("writes each cycle's allocations back to the charge points with the operator token, audited", async () => {
+    expect(live.writers.map((w) => w.allocationTargets.map((t) => t.node_id))).toEqual([["con-a1-1", "con-a1-2", "cp-a2", "cp-a3", "cp-b1", "cp-b2"]]);
+    const ok = await until("an allocation written from a cycle", () => {
+      const done = service.stream("allocation_writes", { microgrid_id: MG }).filter((r) => r.type === "microgrid.allocation_write_completed" && ["CYCLE_APPLIED", "CYCLE_CURTAILED"].includes(String(r.payload.trigger)));
+      return done.length > 0 ? done : undefined;
+    });
+    expect(ok.every((r) => r.payload.result === "OK")).toBe(true);
   });
 
   it("registers the orchestrator's TD in the directory", async () => {
