@@ -21,6 +21,8 @@ export type StepRecord = Omit<StepObservation, "meters"> & { metering?: MeterSou
 export class HistoryRecorder {
   readonly store: HistoryStore;
   private failures = 0;
+  /** Each meter's reading instant last recorded: a reading seen again at the next step is not re-sent. */
+  private readonly meterSeen = new Map<string, string>();
 
   constructor(dataDir: string, options?: HistoryStoreOptions) {
     this.store = new HistoryStore(dataDir, options);
@@ -33,7 +35,10 @@ export class HistoryRecorder {
       let meters: StepObservation["meters"];
       if (metering) {
         const thingIds = new Map(metering.meters().map((m) => [m.id, m.thingId]));
-        meters = metering.meterViews().map((v) => ({ ...v, thingId: thingIds.get(v.meterId) ?? v.meterId }));
+        meters = metering
+          .meterViews()
+          .filter((v) => v.readingAt !== null && this.meterSeen.get(v.meterId) !== v.readingAt && (this.meterSeen.set(v.meterId, v.readingAt), true))
+          .map((v) => ({ ...v, thingId: thingIds.get(v.meterId) ?? v.meterId }));
       }
       return this.store.append(pointsOfStep({ ...rest, ...(meters ? { meters } : {}) })).catch((e: unknown) => this.failed(e));
     } catch (e) {

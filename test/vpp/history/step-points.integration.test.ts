@@ -55,3 +55,30 @@ describe("pointsOfStep", () => {
     expect(m.get("plant.forecast|pv1")?.value).toBe(4500);
   });
 });
+
+describe("HistoryRecorder", () => {
+  it("records a step durably, each meter reading once, and never throws into the control loop", async () => {
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { HistoryRecorder } = await import("../../../src/vpp/history/recorder.ts");
+    const dir = await mkdtemp(join(tmpdir(), "gt-recorder-"));
+    const recorder = new HistoryRecorder(dir);
+    try {
+      const view = { meterId: "m1", region: "north", substation: "s", feeder: "f", activePowerW: 400, readingAt: "2026-06-21T18:59:45Z", fresh: true };
+      let views = [view];
+      const metering = { meterViews: () => views, meters: () => [{ id: "m1", thingId: "urn:m1" }] };
+      await recorder.record({ ...base, metering });
+      views = [{ ...view, activePowerW: 999 }];
+      await recorder.record({ ...base, sample: { ...base.sample, timeMs: at + 1000 }, metering });
+      const meter = recorder.store.query({ name: "meter.activePower", thingId: "urn:m1", fromMs: at - 60_000, toMs: at + 60_000, points: 1 });
+      expect(meter.buckets).toEqual([expect.objectContaining({ n: 1, last: 400 })]);
+      expect(recorder.store.query({ name: "grid.frequency", fromMs: at, toMs: at + 2000, points: 2 }).buckets).toHaveLength(2);
+      recorder.close();
+      await expect(recorder.record(base)).resolves.toBeUndefined();
+    } finally {
+      recorder.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
