@@ -59,6 +59,7 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
     const state = await options.storage.loadState();
     const status_events = options.storage.read("capability_status").map((r) => r.payload as unknown as CapabilityStatusEvent);
     const cycles = options.storage.read("cycles", { last: 500 }).map((r) => r.payload as unknown as CycleResult);
+    const telemetry = options.storage.loadTelemetry();
     const engine = new MicrogridEngine(
       {
         now,
@@ -67,14 +68,14 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
         ...(options.await_first_telemetry ? { await_first_telemetry: true } : {}),
       },
       state ?? undefined,
-      { status_events, cycles },
+      { status_events, cycles, telemetry },
     );
     const service = new MicrogridService(engine, options.storage, now);
     for (const d of options.definitions ?? []) {
       if (engine.listMicrogrids().some((m) => m.microgrid_id === d.microgrid_id)) continue;
       await service.applyDefinition(d);
     }
-    log.info({ microgrids: engine.listMicrogrids().length, status_events: status_events.length, cycles: cycles.length }, "microgrid service open");
+    log.info({ microgrids: engine.listMicrogrids().length, status_events: status_events.length, cycles: cycles.length, telemetry: telemetry.length }, "microgrid service open");
     return service;
   }
 
@@ -121,6 +122,8 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
       }
       const records = this.engine.drain();
       const stored = records.length > 0 ? this.storage.append(records) : [];
+      const readings = this.engine.drainTelemetry();
+      if (readings.length > 0) this.storage.saveTelemetry(readings);
       if (savesState) await this.storage.saveState(this.engine.snapshot());
       for (const r of stored) {
         for (const l of this.listeners) {
@@ -170,9 +173,13 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
     return this.exec(() => this.engine.appendDepotStatusEvent(depot_id, input));
   }
 
-  /** Telemetry Ingest port: the REST route and the live site's meter feeder both call this. */
+  /**
+   * Telemetry Ingest port: the REST route and the live site's meter feeder both call this. The
+   * accepted readings (latest per node) are durable when the promise resolves; a restart rebuilds
+   * the fallback inputs (last measured demand) from them.
+   */
   ingestTelemetry(microgrid_id: string, readings: TelemetryReading[]) {
-    return this.exec(() => this.engine.ingestTelemetry(microgrid_id, readings), false, false); // live state: not persisted
+    return this.exec(() => this.engine.ingestTelemetry(microgrid_id, readings), false, false);
   }
 
   submitEnvelope(submission: OperatingEnvelopeSubmission) {

@@ -6,7 +6,7 @@ import { ConstraintIndex, forecastSourceState } from "./constraints.ts";
 import { envelopeRuleViolation, isIsoInstant, lifecycleStatusAt, nextBoundaryAfter, sameSubmission, toEnvelope, boundaries, utc } from "./envelopes.ts";
 import { conflict, fail, invalid, notFound } from "./errors.ts";
 import { digest } from "./hash.ts";
-import { emptyState, type AuthoredState, type ReplayedStreams, type StreamName, type StreamRecord } from "./state.ts";
+import { emptyState, type AuthoredState, type ReplayedStreams, type StoredTelemetry, type StreamName, type StreamRecord } from "./state.ts";
 import { applyTopologyPatch, indexTree, validateTopology, type TopologyPatch } from "./topology.ts";
 import type {
   CapabilityControlPoint,
@@ -99,6 +99,8 @@ export class MicrogridEngine {
   private latestStatus = new Map<string, CapabilityStatusEvent>();
   private readonly cycles = new Map<string, CycleResult[]>();
   private outbox: StreamRecord[] = [];
+  /** Readings accepted since the last drainTelemetry (for the storage port). */
+  private telemetryOutbox: StoredTelemetry[] = [];
   private readonly openedAtMs: number;
   /** Microgrids whose first scheduled cycle has run (no more waiting for telemetry). */
   private readonly warmedUp = new Set<string>();
@@ -110,6 +112,12 @@ export class MicrogridEngine {
     for (const e of replay.status_events) this.indexStatus(e);
     this.latestStatus = rebuildStatusProjection(replay.status_events);
     for (const c of replay.cycles) this.keepCycle(c);
+    for (const { microgrid_id, ...r } of replay.telemetry ?? []) {
+      let map = this.telemetry.get(microgrid_id);
+      if (!map) this.telemetry.set(microgrid_id, (map = new Map()));
+      const cur = map.get(r.node_id);
+      if (!cur || Date.parse(cur.observed_at) <= Date.parse(r.observed_at)) map.set(r.node_id, { node_id: r.node_id, measured_demand_watts: r.measured_demand_watts, observed_at: r.observed_at });
+    }
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -117,6 +125,13 @@ export class MicrogridEngine {
   /** The authored state document (for the storage port). */
   snapshot(): AuthoredState {
     return this.state;
+  }
+
+  /** Takes the readings accepted since the last call (latest per node is what the storage port keeps). */
+  drainTelemetry(): StoredTelemetry[] {
+    const out = this.telemetryOutbox;
+    this.telemetryOutbox = [];
+    return out;
   }
 
   /** Takes the records the last commands produced, in order. */
@@ -480,7 +495,9 @@ export class MicrogridEngine {
     for (const r of readings) {
       const cur = map.get(r.node_id);
       if (cur && Date.parse(cur.observed_at) > Date.parse(r.observed_at)) continue;
-      map.set(r.node_id, { node_id: r.node_id, measured_demand_watts: r.measured_demand_watts, observed_at: utc(r.observed_at) });
+      const stored = { node_id: r.node_id, measured_demand_watts: r.measured_demand_watts, observed_at: utc(r.observed_at) };
+      map.set(r.node_id, stored);
+      this.telemetryOutbox.push({ microgrid_id, ...stored });
       accepted++;
     }
     return { accepted, ignored_older: readings.length - accepted };

@@ -9,6 +9,7 @@ import type {
   MicrogridNode,
   NodeLimit,
   OperatingEnvelope,
+  TelemetryReading,
 } from "./types.ts";
 
 /** Authored state: what the storage port persists as one document (lowdb). */
@@ -43,8 +44,15 @@ export interface StreamRecord {
   payload: Record<string, unknown>;
 }
 
+/** The latest accepted reading of one node: live state kept behind the storage port (fallback and derivation need it after a restart). */
+export interface StoredTelemetry extends TelemetryReading {
+  microgrid_id: string;
+}
+
 /** What a restart replays to rebuild projections. */
 export interface ReplayedStreams {
   status_events: CapabilityStatusEvent[];
   cycles: CycleResult[];
+  /** Latest reading per node as last persisted. */
+  telemetry?: StoredTelemetry[];
 }

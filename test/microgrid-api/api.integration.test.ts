@@ -292,4 +292,15 @@ describe("durability", () => {
     const audit = h.part.service().stream("envelope_lifecycle");
     expect(audit.map((r) => r.type)).toContain("RECEIVED");
   });
+  it("telemetry acknowledged before a restart is there after it: the first cycle runs on it instead of a 503", async () => {
+    const at = h.clock.now().toISOString();
+    expect((await h.call("POST", `/api/microgrid/${MG}/telemetry`, readings(at))).status).toBe(200);
+    const before = h.part.service().latestTelemetry(MG);
+    await h.stop();
+    h = await startApi(h.dataDir, h.clock);
+    expect(h.part.service().latestTelemetry(MG)).toEqual(before);
+    const res = await h.call("POST", `/api/microgrid/${MG}/rebalance`, {});
+    expect(res.status).toBe(200);
+    expect(res.body.result.audit.demand).toEqual([]); // every reading measured, none derived
+  });
 });
