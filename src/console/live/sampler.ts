@@ -42,6 +42,8 @@ export class LiveSampler {
   private readonly history: FrequencyHistory;
   private readonly listeners = new Set<SnapshotListener>();
   private readonly now: () => number;
+  /** The directory's last answer failed: said once, not every second. */
+  private directoryDown = false;
 
   constructor(private readonly options: LiveSamplerOptions) {
     this.history = new FrequencyHistory(options.windowPoints ?? 600);
@@ -110,8 +112,11 @@ export class LiveSampler {
     let tds: Td[] = [];
     try {
       tds = (await this.options.things.all()) ?? [];
+      if (this.directoryDown) log.info("the directory lists the Things again");
+      this.directoryDown = false;
     } catch (e) {
-      log.warn({ err: e }, "the directory did not list the Things; sampling the VPP alone");
+      if (!this.directoryDown) log.warn({ err: e }, "the directory did not list the Things; sampling the VPP alone until it answers");
+      this.directoryDown = true;
     }
     const gridTd = tds.find((td) => roleOf(td) === "grid-meter");
     const plantTds = tds.filter((td) => roleOf(td) === "pv" || roleOf(td) === "wind");
