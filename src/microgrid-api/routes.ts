@@ -111,6 +111,11 @@ export function registerMicrogridRoutes(app: FastifyInstance, service: Microgrid
     ok(req.params.microgrid_id, service.lastCycles(req.params.microgrid_id, (req.query as { limit: number }).limit)),
   );
 
+  // Apply Allocations audit: every charge limit written to a device (REQUESTED, then OK/FAILED), newest last
+  app.get<RouteT>("/api/microgrid/:microgrid_id/allocation-writes", { ...read, schema: { ...mgParams, querystring: S.allocationWritesQuery } }, async (req: Req) =>
+    ok(req.params.microgrid_id, service.allocationWrites(req.params.microgrid_id, (req.query as { limit: number }).limit)),
+  );
+
   app.get<RouteT>("/api/microgrid/:microgrid_id/envelopes", { ...read, schema: { ...mgParams, querystring: S.envelopesQuery } }, async (req: Req) => {
     const q = req.query as { status?: string };
     return ok(req.params.microgrid_id, service.envelopes(req.params.microgrid_id, q.status ? { status: q.status } : {}));

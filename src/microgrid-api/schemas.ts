@@ -193,6 +193,7 @@ export const statusEventsQuery = {
 } as const;
 
 export const envelopesQuery = { type: "object", additionalProperties: false, properties: { status: { type: "string", enum: [...ENVELOPE_STATUSES] } } } as const;
+export const allocationWritesQuery = { type: "object", additionalProperties: false, properties: { limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 } } } as const;
 export const cyclesQuery = { type: "object", additionalProperties: false, properties: { limit: { type: "integer", minimum: 1, maximum: 500, default: 10 } } } as const;
 
 export const microgridParams = { type: "object", required: ["microgrid_id"], properties: { microgrid_id: id } } as const;

@@ -291,6 +291,12 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
     return this.exec(() => this.engine.recordAllocationWrites(microgrid_id, writes), false, false);
   }
 
+  /** The newest `limit` limit-write audit records of a microgrid, oldest first: `{seq, at, type, …AllocationWrite}`. */
+  allocationWrites(microgrid_id: string, limit = 100) {
+    this.engine.microgrid(microgrid_id);
+    return this.storage.read("allocation_writes", { microgrid_id, last: limit }).map((r) => ({ seq: r.seq, at: r.at, type: r.type, ...(r.payload as unknown as AllocationWrite) }));
+  }
+
   /** FR-019: validate advisory ENERGY_OPTIMISATION set-points against node limits before any apply. */
   validateAdvisory(microgrid_id: string, setpoints: AdvisorySetpoint[]): void {
     const telemetry = new Map(this.engine.latestTelemetry(microgrid_id).map((r) => [r.node_id, r.measured_demand_watts] as const));

@@ -269,10 +269,35 @@ describe("unknown ids", () => {
     ["POST", "/api/depot/nope/microgrid/resync", { feeder_circuits: [] }, 404, "DEPOT_NOT_FOUND"],
     ["GET", `/api/microgrid/${MG}/node-limits?colour=red`, undefined, 400, "REQUEST_INVALID"],
     ["GET", `/api/microgrid/${MG}/cycles?limit=0`, undefined, 400, "REQUEST_INVALID"],
+    ["GET", "/api/microgrid/nope/allocation-writes", undefined, 404, "MICROGRID_NOT_FOUND"],
+    ["GET", `/api/microgrid/${MG}/allocation-writes?limit=0`, undefined, 400, "REQUEST_INVALID"],
+    ["GET", `/api/microgrid/${MG}/allocation-writes?limit=1001`, undefined, 400, "REQUEST_INVALID"],
+    ["GET", `/api/microgrid/${MG}/allocation-writes?since=1`, undefined, 400, "REQUEST_INVALID"],
   ];
   for (const [method, path, body, status, code] of rows) {
     it(`${method} ${path} → ${status} ${code}`, async () => expectProblem(await h.call(method, path, body), status, code));
   }
+});
+
+describe("allocation write audit", () => {
+  it("GET …/allocation-writes lists the limit writes, newest last", async () => {
+    const write = (result: "REQUESTED" | "OK", n: number) => ({
+      write_id: `w${n}`, microgrid_id: MG, cycle_id: "cyc-1", trigger: "CYCLE_CURTAILED" as const, node_id: "cp-a2", thing: "cp-a2",
+      affordance: "chargingLimit" as const, connector_id: null, limit_watts: 1000 * n, result, error_code: null, error: null,
+    });
+    await h.part.service().recordAllocationWrites(MG, [write("REQUESTED", 1), write("REQUESTED", 2)]);
+    await h.part.service().recordAllocationWrites(MG, [write("OK", 1), write("OK", 2)]);
+    const all = await h.call("GET", `/api/microgrid/${MG}/allocation-writes`, undefined, READER);
+    expect(all.status).toBe(200);
+    expect(all.body.result.map((r: { type: string; write_id: string; result: string }) => [r.type, r.write_id, r.result])).toEqual([
+      ["microgrid.allocation_write_requested", "w1", "REQUESTED"],
+      ["microgrid.allocation_write_requested", "w2", "REQUESTED"],
+      ["microgrid.allocation_write_completed", "w1", "OK"],
+      ["microgrid.allocation_write_completed", "w2", "OK"],
+    ]);
+    const last = await h.call("GET", `/api/microgrid/${MG}/allocation-writes?limit=1`, undefined, READER);
+    expect(last.body.result).toEqual([expect.objectContaining({ write_id: "w2", result: "OK", limit_watts: 2000, cycle_id: "cyc-1" })]);
+  });
 });
 
 describe("durability", () => {
