@@ -3,7 +3,7 @@
 export function watts(w) {
   if (w === null || w === undefined || Number.isNaN(w)) return "—";
   const abs = Math.abs(w);
-  return abs >= 1000 ? `${(w / 1000).toFixed(1)} kW` : `${Math.round(w)} W`;
+  return abs >= 1000 ? `${Number((w / 1000).toFixed(1))} kW` : `${Math.round(w)} W`;
 }
 
 /** Demand sign convention: positive = consumption, negative = generation (said in words too). */

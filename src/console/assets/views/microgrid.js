@@ -30,7 +30,16 @@ export default {
     const nodeFeedback = el("div", { id: "mg-node-feedback", role: "alert" });
     const actionStatus = el("span", { id: "mg-action-status", role: "status" });
     const live = el("span", { id: "mg-live", class: "badge", role: "status" }, "live: connecting");
-    root.append(el("div", { class: "mg" }, parts.head, parts.tree, el("div", { class: "mg-pair" }, parts.node, parts.edits), parts.cycles, parts.points));
+    const container = el("div", { class: "mg" }, parts.head, parts.tree, el("div", { class: "mg-pair" }, parts.node, parts.edits), parts.cycles, parts.points);
+    // One view per root: a mount that overlaps another (a sign-in while the first route loads)
+    // replaces it, and the replaced one stops itself as soon as it notices it is detached.
+    ctx.clear(root);
+    root.append(container);
+    const detached = () => {
+      if (container.isConnected) return false;
+      stop();
+      return true;
+    };
 
     let closeStream;
     let refreshTimer;
@@ -55,10 +64,11 @@ export default {
         return;
       }
       await refresh({ first: true });
-      follow();
+      if (!state.closed) follow();
     }
 
     async function refresh({ first = false, resetForms = false } = {}) {
+      if (detached()) return;
       if (refreshing) {
         refreshAgain = true;
         return;
@@ -95,7 +105,7 @@ export default {
       closeStream = ctx.stream(
         `/console/microgrid/${encodeURIComponent(state.id)}/events`,
         ({ event, data }) => {
-          if (!state.overview) return;
+          if (detached() || !state.overview) return;
           if (event === "cycle") {
             const cycles = [data, ...state.overview.cycles.filter((c) => c.cycle_id !== data.cycle_id)].slice(0, CYCLES);
             state.overview.cycles = cycles;
@@ -253,16 +263,16 @@ export default {
       renderPoints();
     }
 
-    const off = ctx.onPrincipal(() => state.overview && renderAll({ forms: true }));
+    const off = ctx.onPrincipal(() => state.overview && !detached() && renderAll({ forms: true }));
+    function stop() {
+      if (state.closed) return;
+      state.closed = true;
+      closeStream?.();
+      clearTimeout(refreshTimer);
+      off();
+      removeCss();
+    }
     void load();
-    return {
-      unmount() {
-        state.closed = true;
-        closeStream?.();
-        clearTimeout(refreshTimer);
-        off();
-        removeCss();
-      },
-    };
+    return { unmount: stop };
   },
 };

@@ -26,16 +26,17 @@ export default {
     };
     const refreshButton = el("button", { type: "button", id: "ops-refresh" }, "Refresh");
     const updated = el("span", { class: "muted", role: "status", id: "ops-updated" });
-    root.append(
-      el("div", { class: "mg" },
+    const container = el("div", { class: "mg" },
         el("div", { class: "mg-headrow" }, el("h2", {}, "Operations"), refreshButton, updated),
         el("div", { class: "grid" }, cards.summary, cards.incidents),
         cards.audit,
         cards.tasks,
         cards.outbox,
         cards.billing,
-        cards.report),
-    );
+        cards.report);
+    // One view per root: a mount that overlaps another replaces it; the replaced one stops itself.
+    ctx.clear(root);
+    root.append(container);
     let closed = false;
     let timer;
     const billing = { meters: undefined, meter: undefined, day: undefined };
@@ -189,6 +190,7 @@ export default {
     }
 
     async function refreshAll() {
+      if (!container.isConnected) return stop();
       refreshButton.disabled = true;
       await Promise.all([summary(), incidents(), tasks(), outbox(), audit()]);
       if (closed) return;
@@ -203,17 +205,18 @@ export default {
     void billingCard();
     void refreshAll();
     const off = ctx.onPrincipal(() => {
+      if (!container.isConnected) return stop();
       billing.meters = undefined;
       void billingCard();
       void refreshAll();
     });
-    return {
-      unmount() {
-        closed = true;
-        clearTimeout(timer);
-        off();
-        removeCss();
-      },
-    };
+    function stop() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(timer);
+      off();
+      removeCss();
+    }
+    return { unmount: stop };
   },
 };
