@@ -61,7 +61,11 @@ async function signIn(token) {
   for (const l of state.listeners) l(p);
 }
 
+let routing = 0;
+
 async function route() {
+  // A sign-in while a view is loading starts a second route(): only the latest one mounts.
+  const turn = ++routing;
   const name = (location.hash.replace(/^#\/?/, "").split("/")[0] || "overview").toLowerCase();
   const view = VIEWS.includes(name) ? name : "overview";
   for (const a of document.querySelectorAll("#nav a")) {
@@ -74,10 +78,12 @@ async function route() {
   clear(root);
   try {
     const module = await import(`./views/${view}.js`);
+    if (turn !== routing) return;
     document.title = `GridThings · ${module.default.title}`;
     root.setAttribute("data-view", view);
     state.mounted = module.default.mount(root, ctx);
   } catch (e) {
+    if (turn !== routing) return;
     root.append(el("p", { class: "error" }, `This view could not be loaded: ${e.message}`));
   }
 }
