@@ -113,6 +113,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("console Microgrid view (e2e)", () => {
       const envelopeRow = page.locator(`#mg-node-card tr[data-envelope-id="${envelope_id}"]`);
       await envelopeRow.waitFor({ timeout: 30_000 });
       await page.evaluate(() => window.scrollTo(0, 0));
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1366); // no horizontal scrolling on a laptop
       await page.screenshot({ path: screenshotPath("console-microgrid.png") });
       await envelopeRow.locator('[data-action="withdraw"]').click();
       await envelopeRow.waitFor({ state: "detached", timeout: 30_000 });

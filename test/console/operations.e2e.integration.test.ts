@@ -88,6 +88,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("console Operations view (e2e)", () => {
       await intervals.first().waitFor({ timeout: 30_000 });
       expect(await intervals.first().getAttribute("data-estimated")).toMatch(/^(true|false)$/);
       expect(await page.locator("#ops-outbox [data-refused]").count()).toBe(0);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1366); // no horizontal scrolling on a laptop
       await page.screenshot({ path: screenshotPath("console-operations.png") });
     } finally {
       await page.close();
