@@ -12,13 +12,19 @@
  * MQTT 5 shared subscription (`$share/bench/+/events/reading`), each with its own ledger: the way
  * to scale the stream past one connection.
  *
+ * Consumers measured, each draining its own copy of the queue: a bare mqtt.js subscriber (automatic
+ * acks, nothing else: the reference the issue names), a bare MqttStreamSubscriber (the meter
+ * stream's own MQTT client, acks batched, nothing else: the new ceiling), and the meter stream.
+ * The last lines print the gap to 67,000/s for each.
+ *
  * Run: `npx tsx bench/ingest/run.ts [meters=10000] [readingsPerMeter=60] [--workers=2]` (Mosquitto
  * if installed, else the embedded aedes broker in this process, sharing the CPU with the consumers).
+ * Profile: `node --cpu-prof --import tsx bench/ingest/run.ts …`; the pure core alone: core-only.ts.
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { access, constants, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import mqtt, { type MqttClient } from "mqtt";
@@ -27,26 +33,23 @@ import { BillingLedger } from "../../src/vpp/billing/ledger.ts";
 import { flatTariff } from "../../src/vpp/billing/tariff.ts";
 import { MeterStreamPipeline } from "../../src/vpp/ingest/meter-stream-pipeline.ts";
 import { MeterStreamCore } from "../../src/vpp/metering/meter-stream-core.ts";
-import type { MeterPlacementInfo } from "../../src/vpp/metering/types.ts";
+import { MqttStreamSubscriber } from "../../src/vpp/ingest/mqtt-stream-subscriber.ts";
+import { benchFleet, benchPayload, BENCH_NOW } from "./fleet.ts";
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+/** Only the meter stream (for a profile of it alone): `--pipeline-only`. */
+const PIPELINE_ONLY = process.argv.includes("--pipeline-only");
+/** The meter stream's group-commit window (`--commit-every-ms=0`: a commit every event-loop turn, as before). */
+const COMMIT_EVERY_MS = process.argv.find((a) => a.startsWith("--commit-every-ms="))?.slice(18);
 const WORKERS = Number(process.argv.find((a) => a.startsWith("--workers="))?.slice(10) ?? 0);
 const METERS = Number(args[0] ?? 10_000);
 const PER_METER = Number(args[1] ?? 60);
 const TARGET = 67_000;
-const T0 = Date.parse("2026-06-01T11:55:00Z");
-const NOW = T0 + 86_400_000;
+const NOW = BENCH_NOW;
 const out = (line: string) => process.stdout.write(line + "\n");
 const trace = (line: string) => process.env.BENCH_TRACE && process.stderr.write(`[trace] ${line}\n`);
-
-function fleet(): MeterPlacementInfo[] {
-  return Array.from({ length: METERS }, (_, i) => ({ id: `meter-${i}`, region: `r${i % 4}`, substation: `s${i % 20}`, feeder: `f${i % 200}` }));
-}
-
-function payload(meterId: string, k: number, i: number): string {
-  const wh = 5 + (i % 17);
-  return JSON.stringify({ meterId, sequence: k, timestamp: new Date(T0 + k * 15_000 + (i % 15_000)).toISOString(), activePowerW: wh * 240, energyImportWh: 1000 + k * wh, energyExportWh: 0, voltageV: 230.1, quality: "GOOD" });
-}
+const fleet = () => benchFleet(METERS);
+const payload = benchPayload;
 
 async function findMosquitto(): Promise<string | undefined> {
   for (const dir of [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/sbin"]) {
@@ -128,8 +131,38 @@ async function publishAll(url: string): Promise<number> {
   return n;
 }
 
+/** CPU time of this process per reading, and the rate one whole core would give at that cost. */
+function cpuLine(used: NodeJS.CpuUsage, readings: number): string {
+  const us = (used.user + used.system) / readings;
+  return `CPU ${us.toFixed(1)} µs/reading = ${Math.round(1e6 / us).toLocaleString("en-US")}/s per busy core`;
+}
+
+const verdicts: string[] = [];
 function verdict(who: string, rate: number): void {
-  out(rate >= TARGET ? `target ${TARGET}/s (${who}): met (${(rate / TARGET).toFixed(2)}×)` : `target ${TARGET}/s (${who}): NOT met, ${(TARGET / rate).toFixed(2)}× short (${Math.round(TARGET - rate).toLocaleString("en-US")} readings/s missing)`);
+  const r = Math.round(rate).toLocaleString("en-US").padStart(8);
+  verdicts.push(rate >= TARGET ? `  ${who.padEnd(44)} ${r}/s   met, ${(rate / TARGET).toFixed(2)}× the target` : `  ${who.padEnd(44)} ${r}/s   NOT met: ${Math.round(TARGET - rate).toLocaleString("en-US")}/s missing, ${(TARGET / rate).toFixed(2)}× short`);
+}
+
+/** A bare MqttStreamSubscriber: frames, acks each message at once (batched per chunk), nothing else. */
+function drainStream(url: string, total: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    let first = 0;
+    const client: MqttStreamSubscriber = new MqttStreamSubscriber(
+      { brokerUrl: url, clientId: "bench-raw-stream", subscription: "+/events/reading", protocolVersion: 4, reconnectPeriodMs: 0 },
+      {
+        message: (_topic, _payload, id, generation) => {
+          if (got === 0) first = performance.now();
+          if (id !== undefined) client.ack(id, generation);
+          if (++got === total) {
+            const rate = total / ((performance.now() - first) / 1000);
+            void client.stop().then(() => resolve(rate));
+          }
+        },
+      },
+    );
+    client.start().catch(reject);
+  });
 }
 
 interface Worker {
@@ -212,6 +245,9 @@ async function main(): Promise<void> {
     const raw = await connect(broker.url, "bench-raw");
     await raw.subscribeAsync("+/events/reading", { qos: 1 });
     await raw.endAsync();
+    const rawStream = new MqttStreamSubscriber({ brokerUrl: broker.url, clientId: "bench-raw-stream", subscription: "+/events/reading", protocolVersion: 4, reconnectPeriodMs: 0 }, {});
+    await rawStream.start();
+    await rawStream.stop();
     const ledger = BillingLedger.open(dir);
     const pipeline = new MeterStreamPipeline({ ledger, tariff: flatTariff(), now: () => NOW, clientId: "bench-pipeline", aggregateEveryMs: 1000 });
     await pipeline.start({ brokerUrl: broker.url, meters: fleet() });
@@ -224,32 +260,43 @@ async function main(): Promise<void> {
     trace("published");
 
     // 1. Bare mqtt.js subscriber (automatic acks, nothing done with the messages).
-    let got = 0;
-    let first = 0;
-    let last = 0;
-    const rawRate = await new Promise<number>((resolve, reject) => {
-      const c = mqtt.connect(broker.url, { clientId: "bench-raw", clean: false, reconnectPeriod: 0 });
-      c.on("message", () => {
-        if (got === 0) first = performance.now();
-        got++;
-        last = performance.now();
-        if (got === total) {
-          resolve(total / ((last - first) / 1000));
-          void c.endAsync(true).catch(() => undefined);
-        }
+    let rawRate = Number.NaN;
+    let streamRate = Number.NaN;
+    if (!PIPELINE_ONLY) {
+      let got = 0;
+      let first = 0;
+      let last = 0;
+      let cpu = process.cpuUsage();
+      rawRate = await new Promise<number>((resolve, reject) => {
+        const c = mqtt.connect(broker.url, { clientId: "bench-raw", clean: false, reconnectPeriod: 0 });
+        c.on("message", () => {
+          if (got === 0) first = performance.now();
+          got++;
+          last = performance.now();
+          if (got === total) {
+            resolve(total / ((last - first) / 1000));
+            void c.endAsync().catch(() => undefined);
+          }
+        });
+        c.on("error", (e) => got < total && reject(e));
       });
-      c.on("error", (e) => got < total && reject(e));
-    });
-    trace("raw drained");
-    out(`bare mqtt.js subscriber:       ${Math.round(rawRate).toLocaleString("en-US")} readings/s`);
+      trace("raw drained");
+      out(`bare mqtt.js subscriber:       ${Math.round(rawRate).toLocaleString("en-US")} readings/s; ${cpuLine(process.cpuUsage(cpu), total)}`);
+      verdict("bare mqtt.js subscriber", rawRate);
+      cpu = process.cpuUsage();
+      streamRate = await drainStream(broker.url, total);
+      out(`bare MqttStreamSubscriber:     ${Math.round(streamRate).toLocaleString("en-US")} readings/s; ${cpuLine(process.cpuUsage(cpu), total)} (the meter stream's MQTT client, nothing else)`);
+      verdict("bare MqttStreamSubscriber", streamRate);
+    }
 
     // 2. The meter stream: VEE, aggregation, billing, SQLite commit per turn, PUBACK after commit.
-    const p2 = new MeterStreamPipeline({ ledger, tariff: flatTariff(), now: () => NOW, clientId: "bench-pipeline", aggregateEveryMs: 1000 });
+    const p2 = new MeterStreamPipeline({ ledger, tariff: flatTariff(), now: () => NOW, clientId: "bench-pipeline", aggregateEveryMs: 1000, ...(COMMIT_EVERY_MS !== undefined ? { commitEveryMs: Number(COMMIT_EVERY_MS) } : {}) });
     let aggregates = 0;
     p2.onAggregate(() => aggregates++);
     // Timed from start() (connect, ledger replay, subscribe) to the last PUBACK: the queue starts
     // flowing as soon as the session is back, inside start().
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await p2.start({ brokerUrl: broker.url, meters: fleet() });
     const replayMs = performance.now() - t0;
     await new Promise<void>((resolve) => {
@@ -257,19 +304,22 @@ async function main(): Promise<void> {
       check();
     });
     const pipeRate = total / ((performance.now() - t0) / 1000);
+    const pipeCpu = process.cpuUsage(cpu0);
     const s = p2.stats();
     await p2.stop();
     const rows = ledger.rowCount();
     ledger.close();
-    out(`meter stream (VEE+agg+billing, durable, acks after commit): ${Math.round(pipeRate).toLocaleString("en-US")} readings/s`);
+    out(`meter stream (VEE+agg+billing, durable, acks after commit): ${Math.round(pipeRate).toLocaleString("en-US")} readings/s; ${cpuLine(pipeCpu, total)} (fsync waits are not CPU)`);
     out(`  accepted ${s.accepted}, rejected ${s.rejectedTotal}, intervals ${s.intervalsBilled}, commits ${s.commits} (${Math.round(s.accepted / Math.max(1, s.commits))} readings/commit), aggregates published ${aggregates}, ledger rows ${rows.intervals} intervals / ${rows.readings} readings, start() returned after ${replayMs.toFixed(0)} ms`);
-    out(`ratio to the bare subscriber: ${(pipeRate / rawRate).toFixed(2)}`);
-    verdict("one worker", pipeRate);
+    out(`ratio to the bare mqtt.js subscriber: ${(pipeRate / rawRate).toFixed(2)}; to the bare MqttStreamSubscriber: ${(pipeRate / streamRate).toFixed(2)}`);
+    verdict("meter stream, one worker (VEE+agg+billing)", pipeRate);
     if (workers.length > 0) {
       const rate = await drainWorkers(workers, total);
       out(`${workers.length} workers, shared subscription, separate processes: ${Math.round(rate).toLocaleString("en-US")} readings/s (ratio to the bare subscriber ${(rate / rawRate).toFixed(2)})`);
-      verdict(`${workers.length} workers`, rate);
+      verdict(`meter stream, ${workers.length} workers ($share)`, rate);
     }
+    out(`gap to the target, ${TARGET.toLocaleString("en-US")} readings/s (1,000,000 meters every 15 s), on this machine (load average ${loadavg()[0]!.toFixed(1)} at the end):`);
+    for (const line of verdicts) out(line);
   } finally {
     await broker.stop();
     await rm(dir, { recursive: true, force: true });

@@ -6,9 +6,10 @@
 import { BillingLedger } from "../../src/vpp/billing/ledger.ts";
 import { flatTariff } from "../../src/vpp/billing/tariff.ts";
 import { MeterStreamPipeline } from "../../src/vpp/ingest/meter-stream-pipeline.ts";
+import { benchFleet } from "./fleet.ts";
 
 const [brokerUrl, clientId, group, dataDir, meters, nowMs] = process.argv.slice(2) as [string, string, string, string, string, string];
-const fleet = Array.from({ length: Number(meters) }, (_, i) => ({ id: `meter-${i}`, region: `r${i % 4}`, substation: `s${i % 20}`, feeder: `f${i % 200}` }));
+const fleet = benchFleet(Number(meters));
 const ledger = BillingLedger.open(dataDir);
 const pipeline = new MeterStreamPipeline({ ledger, tariff: flatTariff(), now: () => Number(nowMs), clientId, sharedGroup: group, aggregateEveryMs: 1000 });
 const send = (m: object) => process.send?.(m);

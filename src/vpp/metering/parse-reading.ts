@@ -1,10 +1,9 @@
 import type { ParsedReading, RejectReason } from "./types.ts";
+import { parseIsoInstant } from "./iso-instant.ts";
 
 export type ParseResult = { ok: true; reading: ParsedReading } | { ok: false; reason: RejectReason; detail: string; meterId?: string };
 
 const QUALITIES = new Set(["GOOD", "STALE", "ERROR"]);
-/** ISO 8601 instant with a zone (Z or ±hh:mm): a bare local time is ambiguous and refused. */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 function bad(reason: RejectReason, detail: string, meterId?: string): ParseResult {
   return meterId === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, meterId };
@@ -36,9 +35,9 @@ export function parseReading(payload: Uint8Array | string): ParseResult {
   const energyExportWh = o.energyExportWh as number;
   if (energyImportWh < 0 || energyExportWh < 0) return bad("ROLLBACK", "a cumulative register is negative", meterId);
   const timestamp = o.timestamp;
-  if (typeof timestamp !== "string" || !ISO_INSTANT.test(timestamp)) return bad("BAD_TIMESTAMP", `timestamp is not an ISO 8601 instant: ${JSON.stringify(timestamp)}`, meterId);
-  const timeMs = Date.parse(timestamp);
-  if (!Number.isFinite(timeMs)) return bad("BAD_TIMESTAMP", `timestamp is not a valid instant: ${timestamp}`, meterId);
+  // An ISO 8601 instant with a zone (Z or ±hh:mm): a bare local time is ambiguous and refused.
+  const timeMs = typeof timestamp === "string" ? parseIsoInstant(timestamp) : Number.NaN;
+  if (!Number.isFinite(timeMs)) return bad("BAD_TIMESTAMP", `timestamp is not an ISO 8601 instant with a zone: ${JSON.stringify(timestamp)}`, meterId);
   const quality = o.quality ?? "GOOD";
   if (typeof quality !== "string" || !QUALITIES.has(quality)) return bad("MALFORMED", `quality is not GOOD, STALE or ERROR: ${JSON.stringify(quality)}`, meterId);
   return {

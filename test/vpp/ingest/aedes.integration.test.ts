@@ -163,6 +163,7 @@ describe("meter stream over aedes (wildcard)", () => {
     await expect(pipeline.start({ brokerUrl: "http://x", meters: [] })).rejects.toMatchObject({ code: "METER_BAD_ARGUMENT" });
     await expect(pipeline.start({ tds: [meterTd("a", "mqtt://h:1"), meterTd("b", "mqtt://h:2")] })).rejects.toMatchObject({ code: "METER_BROKER_MIXED" });
     expect(() => new MeterStreamPipeline({ ledger, tariff: flatTariff(), batchSize: 0 })).toThrow(expect.objectContaining({ code: "METER_BAD_ARGUMENT" }));
+    for (const commitEveryMs of [-1, Number.NaN, 60_000]) expect(() => new MeterStreamPipeline({ ledger, tariff: flatTariff(), commitEveryMs })).toThrow(expect.objectContaining({ code: "METER_BAD_ARGUMENT" }));
     await expect(new MeterStreamPipeline({ ledger, tariff: flatTariff(), sharedGroup: "a/b" }).start({ brokerUrl: "mqtt://127.0.0.1:1", meters: [] })).rejects.toMatchObject({ code: "METER_BAD_ARGUMENT" });
   });
 });
