@@ -118,6 +118,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("console Microgrid view (e2e)", () => {
       await envelopeRow.locator('[data-action="withdraw"]').click();
       await envelopeRow.waitFor({ state: "detached", timeout: 30_000 });
       expect((await api("GET", `/api/microgrid/${MG}/envelopes?status=WITHDRAWN`)).body.result.map((e: { envelope_id: string }) => e.envelope_id)).toContain(envelope_id);
+      await page.locator(`#mg-lifecycle-card tr[data-envelope-id="${envelope_id}"][data-transition="WITHDRAWN"]`).waitFor({ timeout: 30_000 });
     } finally {
       await page.close();
     }

@@ -145,6 +145,14 @@ describe("console microgrid routes", () => {
     }
   });
 
+  it("refuses bad envelope-lifecycle queries", async () => {
+    for (const [q, status, token] of [["limit=0", 400], ["limit=501", 400], ["limit=x", 400], ["since=1", 400], ["", 401, "nope"]] as Array<[string, number, string?]>) {
+      expect((await call("GET", `/console/microgrid/${MG}/envelope-lifecycle?${q}`, undefined, token)).status, q).toBe(status);
+    }
+    expect((await call("GET", "/console/microgrid/mg-nope/envelope-lifecycle")).body.code).toBe("MICROGRID_NOT_FOUND");
+    expect((await fetch(`${bareUrl}/console/microgrid/${MG}/envelope-lifecycle`)).status).toBe(503);
+  });
+
   it("refuses bad event-stream requests before the stream opens", async () => {
     for (const [path, status, token] of [[`/console/microgrid/mg-nope/events`, 404], [`/console/microgrid/${encodeURIComponent("a/b")}/events`, 400], [`/console/microgrid/${encodeURIComponent("a b")}/events`, 400], [`/console/microgrid/${MG}/events`, 401, "nope"]] as Array<[string, number, string?]>) {
       const r = await fetch(url + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -177,6 +185,12 @@ describe("console microgrid routes", () => {
     const ok = await call("POST", path, {}, "op-token");
     expect(ok.status).toBe(200);
     expect(ok.body.result).toMatchObject({ envelope_id, status: "WITHDRAWN" });
+    const lifecycle = await call("GET", `/console/microgrid/${MG}/envelope-lifecycle?limit=500`);
+    expect(lifecycle.status).toBe(200);
+    const mine = lifecycle.body.records.filter((r: { envelope_id: string }) => r.envelope_id === envelope_id);
+    expect(mine.map((r: { transition: string }) => r.transition)).toEqual(["WITHDRAWN", "ACTIVE", "RECEIVED"]); // newest first
+    expect(mine[0]).toMatchObject({ withdrawn_by: "op", node_id: "gc-f-n1a", status: "WITHDRAWN" });
+    expect((await call("GET", `/console/microgrid/${MG}/envelope-lifecycle?limit=1`)).body.records).toHaveLength(1);
     // withdrawing again is idempotent (the service answers the withdrawn envelope)
     const again = await call("POST", path, undefined, "op-token");
     expect(again.status).toBe(200);

@@ -3,6 +3,7 @@
  * reads and writes):
  * - GET  /console/microgrid/:microgrid_id/overview?cycles=N   the node tree view model (anyone; a bad token is 401)
  * - GET  /console/microgrid/:microgrid_id/events              SSE: `cycle` and `change` as the service records them
+ * - GET  /console/microgrid/:microgrid_id/envelope-lifecycle?limit=N  the envelope lifecycle audit, newest first (anyone)
  * - POST /console/microgrid/:microgrid_id/envelopes/:envelope_id/withdraw   operator (seed 002 has no REST path for it)
  */
 import type { FastifyInstance } from "fastify";
@@ -16,19 +17,21 @@ import { buildMicrogridOverview } from "./view-model.ts";
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 export const MAX_CYCLES = 50;
+export const MAX_LIFECYCLE = 500;
 
 function id(value: unknown, what: string): string {
   if (typeof value !== "string" || !ID.test(value)) throw consoleError("CONSOLE_BAD_REQUEST", `${what} must be 1-200 letters, digits, '.', '_', ':' or '-', got ${JSON.stringify(value)}`);
   return value;
 }
 
-/** `?cycles=` as a whole number 1..MAX_CYCLES (default 10); unknown query parameters are refused. */
-export function cyclesParam(query: Record<string, unknown>): number {
-  const unknown = Object.keys(query).filter((k) => k !== "cycles");
+/** The one query parameter `name` as a whole number 1..max (else `fallback`); unknown parameters are refused. */
+export function countParam(query: Record<string, unknown>, name: string, max: number, fallback: number): number {
+  const unknown = Object.keys(query).filter((k) => k !== name);
   if (unknown.length > 0) throw consoleError("CONSOLE_BAD_REQUEST", `unknown query parameter ${unknown.join(", ")}`);
-  if (query.cycles === undefined) return 10;
-  const n = typeof query.cycles === "string" && /^\d{1,3}$/.test(query.cycles) ? Number(query.cycles) : NaN;
-  if (!(n >= 1 && n <= MAX_CYCLES)) throw consoleError("CONSOLE_BAD_REQUEST", `cycles must be a whole number 1..${MAX_CYCLES}, got ${JSON.stringify(query.cycles)}`);
+  const v = query[name];
+  if (v === undefined) return fallback;
+  const n = typeof v === "string" && /^\d{1,4}$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= max)) throw consoleError("CONSOLE_BAD_REQUEST", `${name} must be a whole number 1..${max}, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -39,7 +42,7 @@ export function microgridRoutes(app: FastifyInstance, sources: ConsoleSources): 
   app.get<P>("/console/microgrid/:microgrid_id/overview", async (req, reply) => {
     principalOf(req, reply, sources.tokens);
     const microgrid_id = id(req.params.microgrid_id, "microgrid_id");
-    const n = cyclesParam(req.query ?? {});
+    const n = countParam(req.query ?? {}, "cycles", MAX_CYCLES, 10);
     const service = need(sources.microgrid(), "The microgrid API");
     const microgrid = service.microgrid(microgrid_id);
     return buildMicrogridOverview(
@@ -55,6 +58,16 @@ export function microgridRoutes(app: FastifyInstance, sources: ConsoleSources): 
       },
       service.now(),
     );
+  });
+
+  app.get<P>("/console/microgrid/:microgrid_id/envelope-lifecycle", async (req, reply) => {
+    principalOf(req, reply, sources.tokens);
+    const microgrid_id = id(req.params.microgrid_id, "microgrid_id");
+    const limit = countParam(req.query ?? {}, "limit", MAX_LIFECYCLE, 50);
+    const service = need(sources.microgrid(), "The microgrid API");
+    service.microgrid(microgrid_id);
+    const records = service.stream("envelope_lifecycle", { microgrid_id, last: limit }).reverse();
+    return { microgrid_id, records: records.map((r) => ({ seq: r.seq, transition: r.type, at: r.at, ...r.payload })) };
   });
 
   app.get<P>("/console/microgrid/:microgrid_id/events", async (req, reply) => {

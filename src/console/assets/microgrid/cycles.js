@@ -68,3 +68,26 @@ export function controlPointsTable(points) {
     ),
   );
 }
+
+/** The envelope lifecycle audit (received, active, next block, expired, withdrawn, rejected), newest first. */
+export function lifecycleTable(records) {
+  if (records.length === 0) return el("p", { class: "muted" }, "No operating envelope has been received yet.");
+  const extra = (r) => [r.withdrawn_by ? `by ${r.withdrawn_by}` : null, r.violated_rule ? `rule ${r.violated_rule}` : null].filter(Boolean).join(", ");
+  return el(
+    "div",
+    { class: "ops-scroll" },
+    el(
+      "table",
+      { class: "lifecycle" },
+      el("thead", {}, el("tr", {}, ["Evaluated", "Transition", "Envelope", "Node", "Type", "Source ref", "Detail"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, records.map((r) => el("tr", { "data-envelope-id": r.envelope_id, "data-transition": r.transition },
+        el("td", {}, time(r.evaluated_at ?? r.at)),
+        el("td", {}, el("span", { class: `badge ${r.status}` }, r.transition)),
+        el("td", { class: "mono" }, r.envelope_id),
+        el("td", { class: "mono" }, r.node_id),
+        el("td", {}, r.envelope_type),
+        el("td", { class: "mono" }, r.source_ref),
+        el("td", {}, extra(r) || "—")))),
+    ),
+  );
+}

@@ -6,7 +6,7 @@ import { el } from "../dom.js";
 import { watts, demand, age, time, useStylesheet } from "../microgrid/format.js";
 import { renderTree, demandBadge, allNodes } from "../microgrid/tree.js";
 import { envelopeTimeline } from "../microgrid/timeline.js";
-import { cyclesTable, controlPointsTable } from "../microgrid/cycles.js";
+import { cyclesTable, controlPointsTable, lifecycleTable } from "../microgrid/cycles.js";
 import { renderEdits, versionNote } from "../microgrid/edits.js";
 import { explainProblem } from "../microgrid/problem.js";
 
@@ -25,12 +25,13 @@ export default {
       edits: el("div", { id: "mg-edits-slot" }),
       cycles: el("section", { class: "card", id: "mg-cycles-card", "aria-labelledby": "mg-cycles-title" }),
       points: el("section", { class: "card", id: "mg-points-card", "aria-labelledby": "mg-points-title" }),
+      lifecycle: el("section", { class: "card", id: "mg-lifecycle-card", "aria-labelledby": "mg-lifecycle-title" }),
     };
     const feedback = el("div", { id: "mg-edit-feedback", role: "alert" });
     const nodeFeedback = el("div", { id: "mg-node-feedback", role: "alert" });
     const actionStatus = el("span", { id: "mg-action-status", role: "status" });
     const live = el("span", { id: "mg-live", class: "badge", role: "status" }, "live: connecting");
-    const container = el("div", { class: "mg" }, parts.head, parts.tree, el("div", { class: "mg-pair" }, parts.node, parts.edits), parts.cycles, parts.points);
+    const container = el("div", { class: "mg" }, parts.head, parts.tree, el("div", { class: "mg-pair" }, parts.node, parts.edits), parts.cycles, parts.points, parts.lifecycle);
     // One view per root: a mount that overlaps another (a sign-in while the first route loads)
     // replaces it, and the replaced one stops itself as soon as it notices it is detached.
     ctx.clear(root);
@@ -75,9 +76,13 @@ export default {
       }
       refreshing = true;
       try {
-        const o = await ctx.json(`/console/microgrid/${encodeURIComponent(state.id)}/overview?cycles=${CYCLES}`);
+        const [o, lifecycle] = await Promise.all([
+          ctx.json(`/console/microgrid/${encodeURIComponent(state.id)}/overview?cycles=${CYCLES}`),
+          ctx.json(`/console/microgrid/${encodeURIComponent(state.id)}/envelope-lifecycle?limit=50`),
+        ]);
         if (state.closed) return;
         state.overview = o;
+        state.lifecycle = lifecycle.records;
         if (first) for (const n of allNodes(o)) if (n.children.length) state.tree.expanded.add(n.node_id);
         if (first || resetForms || state.form.editedVersion === undefined) {
           state.form.editedVersion = o.microgrid.version;
@@ -253,6 +258,10 @@ export default {
       parts.points.replaceChildren(el("h2", { id: "mg-points-title" }, "Capability control points"), controlPointsTable(state.overview.control_points));
     }
 
+    function renderLifecycle() {
+      parts.lifecycle.replaceChildren(el("h2", { id: "mg-lifecycle-title" }, "Operating envelope lifecycle ", el("span", { class: "muted small" }, "(audit, newest first)")), lifecycleTable(state.lifecycle ?? []));
+    }
+
     function renderAll({ forms }) {
       renderHead();
       renderTreeCard(parts.tree.contains(document.activeElement));
@@ -261,6 +270,7 @@ export default {
       else document.getElementById("mg-edited-version")?.replaceWith(versionNote(state.form, state.overview.microgrid.version));
       renderCycles();
       renderPoints();
+      renderLifecycle();
     }
 
     const off = ctx.onPrincipal(() => state.overview && !detached() && renderAll({ forms: true }));
