@@ -223,23 +223,15 @@ export class HistoryStore {
       if (lastAt >= a.lastAt) (a.last = last), (a.lastAt = lastAt);
     };
     try {
+      // Folded here rather than with GROUP BY: SQLite sorts the groups, which measured 4× slower for a day of 1 s samples.
       if (source === "raw") {
-        // Aggregated in SQLite (a day at 1 s is 86,400 rows); `last` is the value at each bucket's newest instant.
-        const rows = this.db
-          .prepare(`WITH g AS (
-              SELECT (at - @from) / @width AS b, COUNT(*) AS n, SUM(value) AS vsum, MIN(value) AS vmin, MAX(value) AS vmax, MAX(at) AS last_at
-              FROM samples WHERE series_id = @id AND at >= @from AND at <= @to GROUP BY b)
-            SELECT g.b, g.n, g.vsum, g.vmin, g.vmax, g.last_at, s.value AS vlast FROM g JOIN samples s ON s.series_id = @id AND s.at = g.last_at ORDER BY g.b`)
-          .all({ id, from: q.fromMs, to: q.toMs, width: bucketMs }) as Array<{ b: number; n: number; vsum: number; vmin: number; vmax: number; last_at: number; vlast: number }>;
-        for (const r of rows) fold(q.fromMs + r.b * bucketMs, r.n, r.vsum, r.vmin, r.vmax, r.vlast, r.last_at);
+        const rows = this.db.prepare("SELECT at, value FROM samples WHERE series_id = ? AND at >= ? AND at <= ? ORDER BY at").all(id, q.fromMs, q.toMs) as Array<{ at: number; value: number }>;
+        for (const { at, value: v } of rows) fold(at, 1, v, v, v, v, at);
       } else {
         const rows = this.db
-          .prepare(`WITH g AS (
-              SELECT (max(bucket * ${ROLLUP_MS}, @from) - @from) / @width AS b, SUM(n) AS n, SUM(vsum) AS vsum, MIN(vmin) AS vmin, MAX(vmax) AS vmax, MAX(last_at) AS last_at
-              FROM rollup WHERE series_id = @id AND bucket >= @b0 AND bucket <= @b1 GROUP BY b)
-            SELECT g.b, g.n, g.vsum, g.vmin, g.vmax, g.last_at, r.vlast FROM g JOIN rollup r ON r.series_id = @id AND r.bucket = g.last_at / ${ROLLUP_MS} ORDER BY g.b`)
-          .all({ id, from: q.fromMs, width: bucketMs, b0: Math.floor(q.fromMs / ROLLUP_MS), b1: Math.floor(q.toMs / ROLLUP_MS) }) as Array<{ b: number; n: number; vsum: number; vmin: number; vmax: number; last_at: number; vlast: number }>;
-        for (const r of rows) fold(q.fromMs + r.b * bucketMs, r.n, r.vsum, r.vmin, r.vmax, r.vlast, r.last_at);
+          .prepare("SELECT bucket, n, vsum, vmin, vmax, vlast, last_at FROM rollup WHERE series_id = ? AND bucket >= ? AND bucket <= ? ORDER BY bucket")
+          .all(id, Math.floor(q.fromMs / ROLLUP_MS), Math.floor(q.toMs / ROLLUP_MS)) as Array<{ bucket: number; n: number; vsum: number; vmin: number; vmax: number; vlast: number; last_at: number }>;
+        for (const r of rows) fold(Math.max(q.fromMs, r.bucket * ROLLUP_MS), r.n, r.vsum, r.vmin, r.vmax, r.vlast, r.last_at);
       }
     } catch (e) {
       throw historyError("HISTORY_STORE_FAILED", `history query failed: ${(e as Error).message}`);
