@@ -39,7 +39,7 @@ export default {
       el("p", { class: "muted" }, "JSONPath: ", queryShown),
     );
     root.append(
-      el("div", { class: "dir" },
+      el("div", { class: "dir", "aria-live": "off" },
         el("section", { class: "card", "aria-labelledby": "dir-list-title" },
           el("h2", { id: "dir-list-title" }, "Things in the directory"),
           form,

@@ -36,7 +36,8 @@ export default {
       el("div", { class: "field" }, el("label", { for: "history-to" }, "To (UTC, ISO 8601)"), toInput));
     const showButton = el("button", { type: "submit", class: "primary", id: "history-show" }, "Show");
     const status = el("p", { id: "history-status", class: "muted", role: "status" });
-    const charts = el("div", { class: "hist-charts", id: "history-charts" });
+    // Redrawn every refresh: kept out of the page's polite live region (the status line announces).
+    const charts = el("div", { class: "hist-charts", id: "history-charts", "aria-live": "off" });
     const form = el("form", { class: "card", id: "history-form", "aria-label": "History: series and range" },
       el("h2", {}, "History"),
       el("div", { class: "hist-controls" },
@@ -102,6 +103,7 @@ export default {
         const { from, to } = range();
         const answers = await Promise.all(wanted.map((s) => ctx.json(historyUrl(s, from, to, POINTS)).then((a) => ({ s, a }), (e) => ({ s, e }))));
         if (state.closed) return;
+        const opened = new Set([...charts.querySelectorAll("section.hist-chart details[open]")].map((d) => d.closest("section").dataset.series));
         for (const c of state.charts.splice(0)) c.destroy();
         clear(charts);
         const drawn = [];
@@ -116,7 +118,7 @@ export default {
           }
           card.append(el("p", { class: "muted hist-summary" }, `${utc(a.from)} to ${utc(a.to)} · ${a.buckets.length} buckets of ${Math.round(a.bucketMs / 1000)} s from ${a.source === "raw" ? "raw samples" : "one-minute rollups"}`));
           const plot = el("div", { class: "plot", "aria-hidden": "true" });
-          card.append(plot, el("details", {}, el("summary", {}, "Numbers (table)"), bucketTable(a, `${title}: min, average, max and last per bucket`)));
+          card.append(plot, el("details", { open: opened.has(seriesKey(s)) }, el("summary", {}, "Numbers (table)"), bucketTable(a, `${title}: min, average, max and last per bucket`)));
           drawn.push({ s, a, card, plot });
         }
         // Charts are sized once every card is laid out (the grid decides the column widths).
