@@ -98,7 +98,9 @@ export default {
       state.loading = true;
       try {
         await loadCatalogue();
-        const wanted = state.catalogue.series.filter((s) => state.selected.has(seriesKey(s)));
+        const rank = (s) => GROUPS.findIndex(([g]) => g === groupOf(s));
+        // Charts in the picker's order: grid first, household meters last.
+        const wanted = state.catalogue.series.filter((s) => state.selected.has(seriesKey(s))).sort((a, b) => rank(a) - rank(b));
         const missing = [...state.selected].filter((k) => !wanted.some((s) => seriesKey(s) === k));
         const { from, to } = range();
         const answers = await Promise.all(wanted.map((s) => ctx.json(historyUrl(s, from, to, POINTS)).then((a) => ({ s, a }), (e) => ({ s, e }))));
