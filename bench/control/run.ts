@@ -7,9 +7,11 @@
  * flight at most (as the servient does).
  * CoAP and MQTT do not offer power-changing writes (they cannot carry the operator token), so
  * only HTTP and Modbus TCP are measured; one Modbus gateway serves at most 247 unit ids.
- * Run: `npx tsx bench/control/run.ts [sizes=10,100,1000] [trials=30]`.
+ * HTTP calls go over the consumer's one keep-alive agent (src/wot/consumer.ts).
+ * Run: `npx tsx bench/control/run.ts [sizes=10,100,1000] [trials=30] [--in-flight=64]`.
  */
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { parseSite } from "../../src/site/site-schema.ts";
 import { SiteRuntime } from "../../src/site/runtime.ts";
 import type { BatterySpec } from "../../src/site/site-file.ts";
@@ -23,8 +25,11 @@ import { batteryStateFromTelemetry, type BatteryState } from "../../src/vpp/disp
 import { gridSampleFromChannels } from "../../src/vpp/grid-sample.ts";
 import { mapLimit } from "../../src/vpp/concurrency.ts";
 
-const sizes = (process.argv[2] ?? "10,100,1000").split(",").map(Number);
-const trials = Number(process.argv[3] ?? 30);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const sizes = (positional[0] ?? "10,100,1000").split(",").map(Number);
+const trials = Number(positional[1] ?? 30);
+/** Calls in flight per fan-out (the servient's IN_FLIGHT). */
+const IN_FLIGHT = Number(process.argv.find((a) => a.startsWith("--in-flight="))?.slice(12) ?? 64);
 const TOKEN = "bench-control-operator-token";
 const base = parseSite(readFileSync("tds/sites/small.site.json", "utf8"), "small");
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] as number;
@@ -44,7 +49,7 @@ function siteWith(n: number) {
   return { ...base, batteries };
 }
 
-process.stdout.write(`excursion → every setpoint applied, ${trials} trials per row (fewer at 1,000), this machine\n\n| batteries | protocol | p50 (ms) | p99 (ms) | max (ms) |\n| --- | --- | --- | --- | --- |\n`);
+process.stdout.write(`excursion → every setpoint applied, ${trials} trials per row (fewer at 1,000), ${IN_FLIGHT} calls in flight, this machine (load average ${loadavg()[0]!.toFixed(1)})\n\n| batteries | protocol | p50 (ms) | p99 (ms) | max (ms) |\n| --- | --- | --- | --- | --- |\n`);
 for (const n of sizes) {
   const runtime = new SiteRuntime({ site: siteWith(n), speed: 1, host: "127.0.0.1", httpPort: 0, coapPort: null as unknown as number, mqttPort: 0, modbusPort: 0, gridMeterModbusPort: 0, tokens: new TokenTable([{ token: TOKEN, subject: "bench", roles: ["operator"] }]), gridMeter: startGridMeter });
   await runtime.start();
@@ -65,7 +70,7 @@ for (const n of sizes) {
       const rounds = n >= 1000 ? Math.min(trials, 10) : trials;
       for (let t = 0; t <= rounds; t++) {
         const t0 = performance.now();
-        const [channels, telemetry] = await Promise.all([consumer.read(gm, "channels"), mapLimit(reads, 64, (r) => consumer.read(r, "telemetry"))]);
+        const [channels, telemetry] = await Promise.all([consumer.read(gm, "channels"), mapLimit(reads, IN_FLIGHT, (r) => consumer.read(r, "telemetry"))]);
         const sample = gridSampleFromChannels(channels)!;
         // Alternate a deficit and a surplus so every trial changes every setpoint.
         const f = t % 2 === 0 ? 59.95 : 60.05;
@@ -74,7 +79,7 @@ for (const n of sizes) {
         const regulation = { ...DEFAULT_REGULATION, stiffnessWPerHz: (n * 5000) / 0.05 };
         const { decision } = decideDispatch(INITIAL_DISPATCH_STATE, assessFrequency({ ...sample, frequencyHz: f, rocofHzPerS: 0, quality: "GOOD" }, sample.timeMs, regulation), states, sample.timeMs);
         const byId = new Map(tds.map((td, i) => [String(td.id), writes[i]!]));
-        await mapLimit(decision.setpoints, 64, (s) => consumer.write(byId.get(s.id)!, "target_output_kw", Math.round(s.targetW) / 1000));
+        await mapLimit(decision.setpoints, IN_FLIGHT, (s) => consumer.write(byId.get(s.id)!, "target_output_kw", Math.round(s.targetW) / 1000));
         if (decision.setpoints.length !== states.length) partial++;
         if (t > 0) times.push(performance.now() - t0); // the first round warms connections up
       }
