@@ -1,6 +1,7 @@
 // Directory benchmark: registers N generated ~10 KB TDs over HTTP into a directory running in its
 // own process, then measures reads, listing, JSONPath and SPARQL. Usage:
-//   node --import tsx bench/directory/run.ts [sizes=10000,100000] [--no-sparql-above=N]
+//   node --import tsx bench/directory/run.ts [sizes=10000,100000] [--no-sparql-above=N] [--sparql=on,off]
+// --sparql=on,off runs every size twice, with the SPARQL index and without, one after the other.
 import { spawn } from "node:child_process";
 import { Agent, request } from "node:http";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -13,11 +14,14 @@ const TOKEN = "bench-token-0123456789";
 const args = process.argv.slice(2);
 const sizes = (args.find((a) => !a.startsWith("--")) ?? "10000,100000").split(",").map(Number);
 const sparqlLimit = Number(args.find((a) => a.startsWith("--no-sparql-above="))?.split("=")[1] ?? Infinity);
+const sparqlModes = (args.find((a) => a.startsWith("--sparql="))?.split("=")[1] ?? "on").split(",").map((m) => m === "on");
 
 const ENSEMBLE_JSONPATH = "$[?@['gt:region']=='north' && @['gt:maxDischargePowerW'] > 50000].id";
 const TITLE_JSONPATH = "$[?@.title=='BESS 4242'].id";
-const ENSEMBLE_SPARQL = `PREFIX s4ener: <https://saref.etsi.org/saref4ener/> PREFIX gt: <https://gridthings.dev/ns#>
-SELECT ?thing WHERE { ?thing gt:region "north" ; gt:maxDischargePowerW ?p . FILTER(?p > 50000) ?thing a s4ener:Battery }`;
+// Each threshold is a different query text, so these are evaluated; the repeated one is answered
+// from the directory's answer cache after its first evaluation.
+const ensembleSparql = (threshold: number) => `PREFIX s4ener: <https://saref.etsi.org/saref4ener/> PREFIX gt: <https://gridthings.dev/ns#>
+SELECT ?thing WHERE { ?thing gt:region "north" ; gt:maxDischargePowerW ?p . FILTER(?p > ${threshold}) ?thing a s4ener:Battery }`;
 const ONE_SPARQL = `PREFIX td: <https://www.w3.org/2019/wot/td#> SELECT ?t WHERE { ?t td:title "BESS 4242" }`;
 
 // node:http with keep-alive: the client should cost the measurement as little as possible.
@@ -55,9 +59,9 @@ async function ok(r: Response): Promise<string> {
 const rssMb = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024);
 const fmt = (x: { p50: number; p99: number }) => `p50 ${x.p50.toFixed(2)} ms, p99 ${x.p99.toFixed(2)} ms`;
 
-for (const size of sizes) {
+for (const size of sizes) for (const sparqlOn of sparqlModes) {
   const dataDir = mkdtempSync(join(tmpdir(), "gt-bench-dir-"));
-  const sparql = size <= sparqlLimit;
+  const sparql = sparqlOn && size <= sparqlLimit;
   const server = spawn(process.execPath, ["--max-old-space-size=16384", "--import", "tsx", join(import.meta.dirname, "server.ts"), dataDir, String(sparql)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, GRIDTHINGS_LOG_LEVEL: "warn" } });
   const url = await new Promise<string>((resolve) => createInterface({ input: server.stdout! }).once("line", resolve));
   try {
@@ -93,7 +97,7 @@ for (const size of sizes) {
     const jpTitle = await timed(50, () => fetch(`${url}/search/jsonpath?query=${encodeURIComponent(TITLE_JSONPATH)}`, { headers: auth }).then(ok));
     const jpCount = (JSON.parse(await ok(await fetch(`${url}/search/jsonpath?query=${encodeURIComponent(ENSEMBLE_JSONPATH)}`, { headers: auth }))) as unknown[]).length;
     const lines = [
-      `## ${size.toLocaleString("en")} TDs (average ${avgKb.toFixed(1)} KB)`,
+      `## ${size.toLocaleString("en")} TDs (average ${avgKb.toFixed(1)} KB), SPARQL index ${sparql ? "on" : "off"}`,
       `registration (PUT, durable, 64 concurrent): ${(size / seconds).toFixed(0)} TDs/s (${seconds.toFixed(1)} s)`,
       `GET /things/{id}: ${fmt(get)}`,
       `GET /things?limit=100&offset=…: ${fmt(list)}`,
@@ -101,10 +105,18 @@ for (const size of sizes) {
       `JSONPath title lookup: ${fmt(jpTitle)}`,
     ];
     if (sparql) {
-      const sp = await timed(50, () => fetch(`${url}/search/sparql?query=${encodeURIComponent(ENSEMBLE_SPARQL)}`, { headers: auth }).then(ok));
-      const spOne = await timed(50, () => fetch(`${url}/search/sparql?query=${encodeURIComponent(ONE_SPARQL)}`, { headers: auth }).then(ok));
-      lines.push(`SPARQL index complete ${indexSeconds.toFixed(1)} s after the first registration`, `SPARQL ensemble: ${fmt(sp)}`, `SPARQL title lookup: ${fmt(spOne)}`);
-    } else lines.push("SPARQL: index switched off at this size (--no-sparql-above)");
+      const sparqlUrl = (q: string) => `${url}/search/sparql?query=${encodeURIComponent(q)}`;
+      const spHits = (JSON.parse(await ok(await fetch(sparqlUrl(ensembleSparql(50000)), { headers: auth }))) as { results: { bindings: unknown[] } }).results.bindings.length;
+      const sp = await timed(50, (i) => fetch(sparqlUrl(ensembleSparql(50001 + i)), { headers: auth }).then(ok));
+      const spRepeated = await timed(50, () => fetch(sparqlUrl(ensembleSparql(50000)), { headers: auth }).then(ok));
+      const spOne = await timed(50, (i) => fetch(sparqlUrl(`${ONE_SPARQL} # ${i}`), { headers: auth }).then(ok));
+      lines.push(
+        `SPARQL index complete ${indexSeconds.toFixed(1)} s after the first registration`,
+        `SPARQL ensemble (${spHits} hits), each query evaluated: ${fmt(sp)}`,
+        `SPARQL ensemble, the same query repeated (answer cache): ${fmt(spRepeated)}`,
+        `SPARQL title lookup, evaluated: ${fmt(spOne)}`,
+      );
+    } else lines.push(`SPARQL: index switched off${sparqlOn ? " at this size (--no-sparql-above)" : ""}`);
     lines.push(`directory process RSS: ${rssMb(server.pid as number)} MB`);
     process.stdout.write(`${lines.join("\n")}\n\n`);
   } finally {

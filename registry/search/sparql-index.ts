@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { logger } from "../../src/log/logger.ts";
 import type { Change, Entry } from "../directory.ts";
 import { fail } from "../errors.ts";
-import type { WorkerMessage } from "./sparql-worker.ts";
+import type { IndexChange, WorkerMessage, WorkerReply } from "./sparql-worker.ts";
 
 const log = logger("registry.sparql");
 
@@ -42,10 +42,20 @@ export interface SparqlIndexOptions {
   maxResultBytes: number;
 }
 
+/** Answers kept per index generation: at most this many, and this many bytes in all. */
+const CACHE_ENTRIES = 256;
+const CACHE_BYTES = 32 * 1024 * 1024;
+/** TDs per message when the whole directory is (re)indexed. */
+const SNAPSHOT_CHUNK = 500;
+
 /**
- * SPARQL over the TDs: each TD is mapped to quads in its own named graph and (re)loaded on every
- * write, in a worker thread. A query that runs past the time limit gets the worker terminated and
- * a fresh one rebuilt from the directory, so no query can take the directory down.
+ * SPARQL over the TDs: each TD is mapped to quads in its own named graph and (re)loaded after every
+ * write, in a worker thread. Writes are handed over in batches (the last version of each TD in a
+ * batch) and never wait for the index; a query is queued behind every write made before it, so it
+ * sees them all. Answers are kept until the next change to the index: ensemble queries that
+ * clients repeat cost one evaluation per change. A query that runs past the time limit gets the
+ * worker terminated and a fresh one rebuilt from the directory, so no query can take the directory
+ * down.
  */
 export class SparqlIndex {
   private worker: Worker | undefined;
@@ -53,6 +63,12 @@ export class SparqlIndex {
   private nextQid = 1;
   private snapshot: () => readonly Entry[] = () => [];
   private stopped = false;
+  private queued = new Map<string, IndexChange>();
+  private flushScheduled = false;
+  private generation = 0;
+  private readonly answers = new Map<string, string>();
+  private answerBytes = 0;
+  private broken: string | undefined;
 
   constructor(private readonly options: SparqlIndexOptions) {}
 
@@ -63,15 +79,21 @@ export class SparqlIndex {
   }
 
   onChange = (change: Change): void => {
-    if (change.type === "thing_deleted") this.post({ op: "drop", id: change.previous.id });
-    else if (change.type === "thing_created" || !sameButRegistration(change.previous, change.entry)) this.load(change.entry);
+    if (change.type === "thing_deleted") this.enqueue({ id: change.previous.id });
+    else if (change.type === "thing_created" || !sameButRegistration(change.previous, change.entry)) this.enqueue(changeOf(change.entry));
   };
 
   async query(query: string, format: string, privileged: boolean): Promise<string> {
     if (!this.worker) throw fail("STORE_FAILED", "the SPARQL index is not running");
+    if (this.broken) throw fail("STORE_FAILED", this.broken);
+    const key = `${privileged ? "p" : "o"} ${format} ${query}`;
+    const known = this.answers.get(key);
+    if (known !== undefined) return this.checkSize(known);
+    this.flush();
     const qid = this.nextQid++;
+    const generation = this.generation;
     const { timeoutMs } = this.options;
-    return new Promise<string>((resolve, reject) => {
+    const body = await new Promise<string>((resolve, reject) => {
       // Waiting behind a burst of indexing is bounded too, but only a running query gets the worker restarted.
       const waitLimit = Math.max(timeoutMs * 6, 30_000);
       const timer = setTimeout(() => {
@@ -80,10 +102,51 @@ export class SparqlIndex {
       }, waitLimit);
       this.pending.set(qid, { resolve, reject, timer });
       this.post({ op: "query", qid, query, format, privileged });
-    }).then((body) => {
-      if (Buffer.byteLength(body) > this.options.maxResultBytes) throw fail("SEARCH_RESULT_TOO_LARGE", `the answer is larger than ${this.options.maxResultBytes} bytes; narrow the query or use LIMIT`);
-      return body;
     });
+    if (generation === this.generation) this.remember(key, body);
+    return this.checkSize(body);
+  }
+
+  private checkSize(body: string): string {
+    if (Buffer.byteLength(body) > this.options.maxResultBytes) throw fail("SEARCH_RESULT_TOO_LARGE", `the answer is larger than ${this.options.maxResultBytes} bytes; narrow the query or use LIMIT`);
+    return body;
+  }
+
+  private remember(key: string, body: string): void {
+    const bytes = key.length + body.length;
+    if (bytes > CACHE_BYTES / 8) return;
+    this.answers.set(key, body);
+    this.answerBytes += bytes;
+    for (const [oldKey, oldBody] of this.answers) {
+      if (this.answers.size <= CACHE_ENTRIES && this.answerBytes <= CACHE_BYTES) break;
+      this.answers.delete(oldKey);
+      this.answerBytes -= oldKey.length + oldBody.length;
+    }
+  }
+
+  private invalidate(): void {
+    this.generation++;
+    this.answers.clear();
+    this.answerBytes = 0;
+  }
+
+  private enqueue(change: IndexChange): void {
+    this.invalidate();
+    this.queued.delete(change.id);
+    this.queued.set(change.id, change);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Hands the queued changes to the worker (before any query, so that it sees them). */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.queued.size === 0) return;
+    const changes = [...this.queued.values()];
+    this.queued = new Map();
+    this.post({ op: "index", changes });
   }
 
   private started(qid: number): void {
@@ -105,13 +168,10 @@ export class SparqlIndex {
       p.reject(fail("STORE_FAILED", "the directory is stopping"));
     }
     this.pending.clear();
+    this.queued.clear();
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
-  }
-
-  private load(entry: Entry): void {
-    this.post({ op: "load", id: entry.id, json: entry.json, household: entry.household });
   }
 
   private post(message: WorkerMessage): void {
@@ -121,14 +181,19 @@ export class SparqlIndex {
   private spawn(entries: readonly Entry[]): void {
     const worker = new Worker(new URL("./sparql-worker-boot.mjs", import.meta.url));
     worker.unref();
-    worker.on("message", (m: { qid: number; started?: boolean; ok?: boolean; body?: string; message?: string }) => {
+    worker.on("message", (m: WorkerReply) => {
       if (m.started) return this.started(m.qid);
-      if (m.qid === -1) return void log.warn({ reason: m.message }, "a TD could not be indexed for SPARQL");
+      if (m.broken && !this.broken) {
+        this.broken = m.message;
+        log.error({ reason: m.message }, "the SPARQL index cannot take more TDs; SPARQL search is off until the directory restarts with fewer TDs or SPARQL off");
+      }
+      if (m.qid === -1) return void (m.broken || log.warn({ reason: m.message }, "a TD could not be indexed for SPARQL"));
       const p = this.pending.get(m.qid);
       if (!p) return;
       this.pending.delete(m.qid);
       clearTimeout(p.timer);
       if (m.ok) p.resolve(m.body as string);
+      else if (m.broken) p.reject(fail("STORE_FAILED", m.message));
       else p.reject(fail("SPARQL_INVALID", m.message));
     });
     worker.on("error", (e) => {
@@ -136,7 +201,9 @@ export class SparqlIndex {
       this.restart();
     });
     this.worker = worker;
-    for (const entry of entries) this.load(entry);
+    // Everything the new worker indexes is in the snapshot: changes queued before it are in there too.
+    this.queued.clear();
+    for (let i = 0; i < entries.length; i += SNAPSHOT_CHUNK) this.post({ op: "index", changes: entries.slice(i, i + SNAPSHOT_CHUNK).map(changeOf) });
   }
 
   private restart(): void {
@@ -149,6 +216,12 @@ export class SparqlIndex {
       p.reject(fail("SEARCH_TIMEOUT", "the SPARQL index was restarted while this query waited"));
     }
     this.pending.clear();
+    this.invalidate();
+    this.broken = undefined;
     this.spawn(this.snapshot());
   }
+}
+
+function changeOf(entry: Entry): IndexChange {
+  return { id: entry.id, json: entry.json, household: entry.household };
 }

@@ -31,4 +31,26 @@ describe("tdToNQuads", () => {
     expect(nq).not.toContain("mystery");
     expect(nq).not.toContain("zz:unknown");
   });
+
+  test("writes every node's own quads together, the Thing's first (memory locality in oxigraph)", () => {
+    const subjects = tdToNQuads(batteryTd(1, "north", 100_000), "x")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.slice(0, line.indexOf(" ")));
+    expect(subjects[0]).toBe("<urn:gridthings:bess:1>");
+    const runs = subjects.filter((s, i) => i === 0 || subjects[i - 1] !== s);
+    expect(runs.length).toBe(new Set(subjects).size);
+    expect(runs.filter((s) => s === "<urn:gridthings:bess:1>").length).toBe(1);
+  });
+
+  test("nested affordances, forms and schemas are all reached (same quads as depth-first order)", () => {
+    const quads = oxigraph.parse(tdToNQuads(batteryTd(1, "north", 100_000), "x"), { format: "application/n-quads" });
+    const store = new oxigraph.Store(quads);
+    const q = `PREFIX td: <https://www.w3.org/2019/wot/td#> PREFIX hctl: <https://www.w3.org/2019/wot/hypermedia#>
+      SELECT ?name ?href WHERE { <urn:gridthings:bess:1> td:hasPropertyAffordance ?p . ?p td:name ?name ; td:hasForm ?f . ?f hctl:hasTarget ?href } ORDER BY ?name ?href`;
+    const rows = store.query(q, { use_default_graph_as_union: true }) as Map<string, { value: string }>[];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.map((r) => r.get("name")?.value)).toContain("stateOfCharge");
+    expect(new Set(quads.map((x) => x.subject.value)).size).toBe(new Set(quads.filter((x) => x.object.termType === "BlankNode").map((x) => x.object.value)).size + 1);
+  });
 });
