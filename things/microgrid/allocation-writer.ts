@@ -3,9 +3,13 @@
  * charge points over WoT (their TDs, HTTP, an operator bearer token), audited durably.
  *
  * - APPLIED / CURTAILED cycle → each controllable node's `allocated_watts` (allocation-plan.ts);
- * - REJECTED cycle, no cycle yet, or no cycle for `staleAfterMs` → the fail-safe limits
- *   (`service.safeAllocations`: each cap shared equally among the chargers under it; D-012), held
- *   until the next APPLIED / CURTAILED cycle. Limits are never lifted for lack of a result.
+ * - REJECTED cycle → the fail-safe limits (`service.safeAllocations`: each cap shared equally
+ *   among the chargers under it; D-012) for the chargers in the cycle's scope. A cycle refused only
+ *   for a caller's stale pinned version (TOPOLOGY_VERSION_CONFLICT) says nothing about the grid and
+ *   changes nothing;
+ * - no whole-microgrid APPLIED / CURTAILED cycle yet, or none for `staleAfterMs` → the fail-safe
+ *   limits for every charger, once, until the next one.
+ * Limits are never lifted for lack of a result. A topology change re-plans the targets.
  * Each write is audited on the `allocation_writes` stream: REQUESTED before it is sent (durable),
  * then OK or FAILED with the error code. A value already written successfully is not written again
  * until `refreshMs` passed (a restarted device gets it back then). One batch at a time; a cycle
@@ -15,7 +19,7 @@
 import { logger } from "../../src/log/logger.ts";
 import { isCodedError } from "../../src/errors/coded-error.ts";
 import type { AllocationWrite, AllocationWriteTrigger } from "../../src/microgrid/allocation-audit.ts";
-import type { CycleResult } from "../../src/microgrid/types.ts";
+import type { CycleResult, MicrogridNode } from "../../src/microgrid/types.ts";
 import type { MicrogridService } from "../../src/microgrid-api/service.ts";
 import type { StoredRecord } from "../../src/microgrid-api/storage/storage-port.ts";
 import { Consumer } from "../../src/wot/consumer.ts";
@@ -58,6 +62,7 @@ export class AllocationWriter {
   private readonly things = new Map<string, WoT.ConsumedThing>();
   private targets: AllocationTarget[] = [];
   private nodeOfThing = new Map<string, string>();
+  private tdByTitle = new Map<string, JsonObject>();
   private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -83,24 +88,36 @@ export class AllocationWriter {
 
   async start(): Promise<void> {
     const o = this.options;
-    const nodes = o.service.topology(o.microgrid_id).nodes;
-    this.targets = planAllocationTargets(nodes, o.tds.map(siteThingOf));
-    this.nodeOfThing = new Map(nodes.filter((n) => n.node_type === "CHARGE_POINT" && n.attached_asset_id !== null).map((n) => [n.attached_asset_id as string, n.node_id] as const));
+    this.tdByTitle = new Map(o.tds.map((td) => [String(td.title), td] as const));
+    this.plan();
     const consumer = new Consumer({ protocols: ["http"], token: o.token, timeoutMs: o.timeoutMs ?? 3000 });
     await consumer.start();
     this.consumer = consumer;
-    const tdByTitle = new Map(o.tds.map((td) => [String(td.title), td] as const));
-    for (const t of this.targets) {
-      const td = tdByTitle.get(t.thing);
-      if (td && !this.things.has(t.thing)) this.things.set(t.thing, await consumer.consume(td, "http"));
-    }
+    for (const t of this.targets) await this.thingOf(t.thing);
     this.unsubscribe = o.service.onEvent((r) => this.onRecord(r));
     this.lastCycleAtMs = this.nowMs();
     // no trustworthy result yet: hold the chargers to the fail-safe limits until the first cycle
-    this.enqueue(() => this.failSafeBatch("CYCLE_STALE"));
+    this.enqueue(() => this.failSafeBatch("CYCLE_STALE", null));
     const stale = o.staleAfterMs ?? 45_000;
     this.timer = setInterval(() => this.checkStale(), Math.max(250, Math.round(stale / 3)));
     log.info({ microgrid_id: o.microgrid_id, targets: this.targets.map((t) => t.node_id), staleAfterMs: stale }, "allocation write-back started");
+  }
+
+  /** Targets from the current topology and the site's TDs. */
+  private plan(): void {
+    const nodes = this.options.service.topology(this.options.microgrid_id).nodes;
+    this.targets = planAllocationTargets(nodes, this.options.tds.map(siteThingOf));
+    this.nodeOfThing = new Map(nodes.filter((n) => n.node_type === "CHARGE_POINT" && n.attached_asset_id !== null).map((n) => [n.attached_asset_id as string, n.node_id] as const));
+  }
+
+  private async thingOf(title: string): Promise<WoT.ConsumedThing | undefined> {
+    const known = this.things.get(title);
+    if (known) return known;
+    const td = this.tdByTitle.get(title);
+    if (!td || !this.consumer) return undefined;
+    const thing = await this.consumer.consume(td, "http");
+    this.things.set(title, thing);
+    return thing;
   }
 
   /** Resolves when the batches queued so far are written and audited. */
@@ -109,28 +126,44 @@ export class AllocationWriter {
   }
 
   private onRecord(r: StoredRecord): void {
-    if (r.stream !== "cycles" || r.microgrid_id !== this.options.microgrid_id) return;
-    const cycle = r.payload as unknown as CycleResult;
-    this.lastCycleAtMs = this.nowMs();
-    this.lastCycleId = cycle.cycle_id;
-    if (cycle.outcome === "REJECTED") {
-      this.enqueue(() => this.failSafeBatch("CYCLE_REJECTED"));
+    if (r.microgrid_id !== this.options.microgrid_id) return;
+    if (r.stream === "domain" && r.type === "microgrid.topology_updated") {
+      this.plan();
       return;
     }
+    if (r.stream !== "cycles") return;
+    const cycle = r.payload as unknown as CycleResult;
+    if (cycle.outcome === "REJECTED") {
+      if (cycle.reason_codes.every((c) => c === "TOPOLOGY_VERSION_CONFLICT" || c === "LEGACY_ALIAS_TRANSLATION_APPLIED")) return;
+      this.lastCycleId = cycle.cycle_id;
+      this.enqueue(() => this.failSafeBatch("CYCLE_REJECTED", cycle.node_id));
+      return;
+    }
+    this.lastCycleId = cycle.cycle_id;
+    if (cycle.node_id === null) {
+      this.lastCycleAtMs = this.nowMs();
+      this.failSafe = false;
+    }
     const allocation = new Map(cycle.allocation_summary.by_node.map((a) => [a.node_id, a.allocated_watts] as const));
-    this.failSafe = false;
     this.enqueue(() => ({ trigger: cycle.outcome === "CURTAILED" ? "CYCLE_CURTAILED" : "CYCLE_APPLIED", cycle_id: cycle.cycle_id, writes: limitWrites(this.targets, allocation, this.nodeOfThing) }));
   }
 
   /** Called by the timer: a result older than staleAfterMs is replaced by the fail-safe limits, once. */
   checkStale(): void {
     if (this.failSafe || this.nowMs() - this.lastCycleAtMs <= (this.options.staleAfterMs ?? 45_000)) return;
-    this.enqueue(() => this.failSafeBatch("CYCLE_STALE"));
+    this.enqueue(() => this.failSafeBatch("CYCLE_STALE", null));
   }
 
-  private failSafeBatch(trigger: AllocationWriteTrigger): Batch {
-    this.failSafe = true;
-    const safe = new Map(this.options.service.safeAllocations(this.options.microgrid_id).map((s) => [s.node_id, s.limit_watts] as const));
+  /** The fail-safe limits for the chargers in the subtree of `scope` (null: all). */
+  private failSafeBatch(trigger: AllocationWriteTrigger, scope: string | null): Batch {
+    if (scope === null) this.failSafe = true;
+    const inScope = scope === null ? null : subtreeOf(this.options.service.topology(this.options.microgrid_id).nodes, scope);
+    const safe = new Map(
+      this.options.service
+        .safeAllocations(this.options.microgrid_id)
+        .filter((s) => inScope === null || inScope.has(s.node_id))
+        .map((s) => [s.node_id, s.limit_watts] as const),
+    );
     return { trigger, cycle_id: this.lastCycleId, writes: limitWrites(this.targets, safe, this.nodeOfThing) };
   }
 
@@ -200,9 +233,9 @@ export class AllocationWriter {
   }
 
   private async send(w: LimitWrite): Promise<Pick<AllocationWrite, "result" | "error_code" | "error">> {
-    const thing = this.things.get(w.thing);
     const consumer = this.consumer;
     try {
+      const thing = await this.thingOf(w.thing);
       if (!thing || !consumer) throw new Error(`no TD for ${w.thing}`);
       if (w.affordance === "chargingLimit") await consumer.write(thing, "chargingLimit", w.limit_watts);
       else await consumer.invoke(thing, "setConnectorLimit", { connectorId: w.connector_id, limitW: w.limit_watts });
@@ -238,6 +271,14 @@ const HTTP_STATUS_CODES: ReadonlyArray<[string, string]> = [
 
 function codeOfHttpMessage(message: string): string {
   return HTTP_STATUS_CODES.find(([text]) => message.includes(text))?.[1] ?? "DEVICE_WRITE_FAILED";
+}
+
+/** Ids of `root` and every node below it. */
+function subtreeOf(nodes: readonly MicrogridNode[], root: string): Set<string> {
+  const out = new Set([root]);
+  // pre-order: a parent comes before its children
+  for (const n of nodes) if (n.parent_node_id !== null && out.has(n.parent_node_id)) out.add(n.node_id);
+  return out;
 }
 
 function keyOf(w: LimitWrite): string {

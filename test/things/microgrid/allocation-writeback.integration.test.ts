@@ -158,15 +158,34 @@ describe("allocation write-back to the charge points", () => {
     expect(limits()).toEqual({ ...Object.fromEntries(byNode), "cp-a1": sumA1 });
   });
 
-  it("a REJECTED cycle puts the fail-safe limits in force: the cap shared equally among the four chargers", async () => {
+  it("a cycle refused only for a caller's stale pinned version changes nothing", async () => {
+    const batches = writer?.stats.batches;
+    const before = limits();
     await expect(service.rebalance({ microgrid_id: MG, actor: "test", source: "test", expected_topology_version: 99 })).rejects.toMatchObject({ code: "TOPOLOGY_VERSION_CONFLICT" });
+    await writer?.idle();
+    expect(writer?.stats.batches).toBe(batches);
+    expect(limits()).toEqual(before);
+  });
+
+  it("a REJECTED cycle puts the fail-safe limits in force: the cap shared equally among the four chargers", async () => {
+    // a meter nobody reads joins the tree: the next cycle has no valid fallback for it (503)
+    const version = service.microgrid(MG).version;
+    await service.patchTopology(MG, { version, patch: { upsert: [node("load-x", "gc-a", "CIRCUIT", "feeder-load-x", 9)] } }, "test");
+    // a cycle scoped to cp-a3 is refused too: only the chargers in its scope fall back
+    const before = limits();
+    expect(before["cp-a3"]).not.toBe(CAP / 4);
+    await expect(service.rebalance({ microgrid_id: MG, node_id: "cp-a3", actor: "test", source: "test" })).rejects.toMatchObject({ code: "TELEMETRY_INSUFFICIENT" });
+    await writer?.idle();
+    expect(limits()).toEqual({ ...before, "cp-a3": CAP / 4 });
+    await expect(service.rebalance({ microgrid_id: MG, actor: "test", source: "test" })).rejects.toMatchObject({ code: "TELEMETRY_INSUFFICIENT" });
     await writer?.idle();
     await advance(1000);
     expect(writer?.stats.lastTrigger).toBe("CYCLE_REJECTED");
     expect(limits()).toEqual({ "con-a1-1": CAP / 4, "con-a1-2": CAP / 4, "cp-a1": CAP / 2, "cp-a2": CAP / 4, "cp-a3": CAP / 4 });
     expect(metered()).toBeLessThanOrEqual(CAP + 1e-6);
-    const rejected = audit().filter((r) => r.trigger === "CYCLE_REJECTED" && r.result === "OK");
-    expect(rejected.map((r) => r.node_id).sort()).toEqual(["con-a1-1", "con-a1-2", "cp-a1", "cp-a2", "cp-a3"]);
+    const rejected = audit().filter((r) => r.trigger === "CYCLE_REJECTED" && r.result === "OK" && r.cycle_id === service.lastCycles(MG, 1)[0]?.cycle_id);
+    expect(rejected.map((r) => r.node_id).sort()).toEqual(["con-a1-1", "con-a1-2", "cp-a1", "cp-a2"]); // cp-a3 holds it already
+    await service.patchTopology(MG, { version: version + 1, patch: { remove: ["load-x"] } }, "test");
   });
 
   it("a stale result does the same, once, until the next cycle; the next cycle's allocation replaces it", async () => {
