@@ -23,12 +23,13 @@ export interface StepObservation {
   forecast?: readonly GenerationForecastPoint[];
 }
 
-/** The forecast point in force at `timeMs` (the last one at or before it), if any. */
+/** The forecast point nearest `timeMs` within 15 minutes (the earlier one on a tie), if any: the forecast for "now". */
 function forecastAt(points: readonly GenerationForecastPoint[], timeMs: number): GenerationForecastPoint | undefined {
   let found: GenerationForecastPoint | undefined;
+  let best = 15 * 60_000;
   for (const p of points) {
-    const t = Date.parse(p.time);
-    if (Number.isFinite(t) && t <= timeMs) found = p;
+    const d = Math.abs(Date.parse(p.time) - timeMs);
+    if (d < best || (d === best && found === undefined)) (found = p), (best = d);
   }
   return found;
 }

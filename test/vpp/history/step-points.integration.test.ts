@@ -53,6 +53,11 @@ describe("pointsOfStep", () => {
     expect(m.get("meter.activePower|urn:m1")).toMatchObject({ value: 400, atMs: Date.parse("2026-06-21T18:59:45Z") });
     expect(m.has("meter.activePower|urn:m2")).toBe(false);
     expect(m.get("plant.forecast|pv1")?.value).toBe(4500);
+    // Forecasts start at the next quarter hour: the nearest point within 15 minutes is "now"'s.
+    const ahead = byKey({ ...base, forecast: [{ time: "2026-06-21T19:10:00Z", pvW: 1, windW: 0, byPlantW: { pv1: 7000 } }] });
+    expect(ahead.get("plant.forecast|pv1")?.value).toBe(7000);
+    const far = byKey({ ...base, forecast: [{ time: "2026-06-21T19:30:00Z", pvW: 1, windW: 0, byPlantW: { pv1: 7000 } }] });
+    expect(far.has("plant.forecast|pv1")).toBe(false);
   });
 });
 
