@@ -55,6 +55,14 @@ describe("console directory routes: a Thing's object memory", () => {
     expect(since.entries).toHaveLength(2);
   });
 
+  it("finds the newest entries past the store's first page", async () => {
+    const many = Array.from({ length: 10_003 }, (_, i) => ({ thingId: "urn:many", kind: "state" as const, name: "telemetry", at: new Date(Date.parse("2026-06-21T19:00:00Z") + i * 1000).toISOString(), body: { i } }));
+    await memory.append(many);
+    const r = (await (await fetch(`${url}/console/things/urn%3Amany/memory?limit=2`, auth("priv-token"))).json()) as { entries: Array<{ body: { i: number } }>; truncated: boolean };
+    expect(r.entries.map((e) => e.body.i)).toEqual([10_002, 10_001]);
+    expect(r.truncated).toBe(false);
+  });
+
   it("refuses anonymous (401) and reader (403)", async () => {
     expect((await fetch(path())).status).toBe(401);
     const r = await fetch(path(), auth("reader-token"));

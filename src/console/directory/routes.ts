@@ -12,8 +12,9 @@ import type { MemoryKind } from "../../vpp/memory/object-memory.ts";
 import { instant } from "../history/query-params.ts";
 
 const KINDS: readonly MemoryKind[] = ["command", "command-result", "state", "event", "membership"];
-/** Entries read from the store to find the newest; a Thing's memory beyond this is paged by `until`. */
-const SCAN = 20_000;
+/** Entries read per page while looking for the newest; past MAX_PAGES pages the answer says `truncated` (narrow it with since/until). */
+const PAGE = 10_000;
+const MAX_PAGES = 20;
 
 export const directoryRoutes: ConsoleRoutes = (app: FastifyInstance, sources: ConsoleSources) => {
   app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>("/console/things/:id/memory", async (req, reply) => {
@@ -27,7 +28,17 @@ export const directoryRoutes: ConsoleRoutes = (app: FastifyInstance, sources: Co
     const sinceIso = since === undefined ? undefined : new Date(instant(since as string, "since")).toISOString();
     const untilIso = until === undefined ? undefined : new Date(instant(until as string, "until")).toISOString();
     const memory = need(sources.vpp(), "the VPP").objectMemory();
-    const entries = memory.query({ thingId: id, ...(kind ? { kind: kind as MemoryKind } : {}), ...(sinceIso ? { since: sinceIso } : {}), ...(untilIso ? { until: untilIso } : {}), limit: SCAN });
-    return { thingId: id, entries: entries.slice(-Number(limit)).reverse(), truncated: entries.length === SCAN };
+    // The store pages oldest first: walk the pages and keep the newest `limit` (bounded scan).
+    const base = { thingId: id, ...(kind ? { kind: kind as MemoryKind } : {}), ...(sinceIso ? { since: sinceIso } : {}), ...(untilIso ? { until: untilIso } : {}), limit: PAGE };
+    let tail: ReturnType<typeof memory.query> = [];
+    let afterSeq: number | undefined;
+    let pages = 0;
+    for (;;) {
+      const page = memory.query({ ...base, ...(afterSeq !== undefined ? { afterSeq } : {}) });
+      tail = [...tail, ...page].slice(-Number(limit));
+      pages++;
+      if (page.length < PAGE || pages >= MAX_PAGES) return { thingId: id, entries: tail.reverse(), truncated: page.length === PAGE };
+      afterSeq = page[page.length - 1]!.seq;
+    }
   });
 };
