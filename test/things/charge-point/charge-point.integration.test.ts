@@ -149,8 +149,11 @@ describe("charge point Things over HTTP and MQTT", () => {
     expect(connectors.map((c) => c.requestedPowerW)).toEqual(sim.connectors.map((c) => c.requestedPowerW));
     expect(connectors.every((c) => c.limitW === null)).toBe(true);
     expect(await consumer.read(cp, "telemetry")).toMatchObject({ requestedPowerW: sim.requestedPowerW });
-    const action = (td("cp-a1").actions as Record<string, { input: { properties: { connectorId: { enum: string[] } } } }>).setConnectorLimit;
+    const action = (td("cp-a1").actions as Record<string, { input: { properties: { connectorId: { enum: string[] } } }; forms: Array<{ href: string; security?: string[] }> }>).setConnectorLimit;
     expect(action?.input.properties.connectorId.enum).toEqual(["con-a1-1", "con-a1-2"]);
+    expect(action?.forms.length).toBeGreaterThan(0);
+    expect(action?.forms.every((f) => f.href.startsWith("http") && f.security?.length === 1)).toBe(true); // HTTP with a bearer only, not MQTT
+    expect(td("cp-a1")["gt:connectorMaxPowerW"]).toEqual([22000, 22000]);
   });
 
   it("an operator invokes setConnectorLimit over HTTP; that connector then draws no more than it, and null lifts it", async () => {
