@@ -11,9 +11,11 @@
  *   limits for every charger, once, until the next one.
  * Limits are never lifted for lack of a result. A topology change re-plans the targets.
  * Each write is audited on the `allocation_writes` stream: REQUESTED before it is sent (durable),
- * then OK or FAILED with the error code. A value already written successfully is not written again
- * until `refreshMs` passed (a restarted device gets it back then). One batch at a time; a cycle
- * that completes while a batch is in flight replaces any cycle still waiting.
+ * then OK or FAILED with the error code. Within a batch the lowered limits are written (and
+ * audited) before the raised ones, so moving power between chargers never passes a cap on the way.
+ * A value already written successfully is not written again until `refreshMs` passed (a restarted
+ * device gets it back then). One batch at a time; a cycle that completes while a batch is in
+ * flight replaces any cycle still waiting.
  * Lifecycle object: construct, `start()`, `stop()`.
  */
 import { logger } from "../../src/log/logger.ts";
@@ -216,13 +218,27 @@ export class AllocationWriter {
       error: null,
     }));
     await o.service.recordAllocationWrites(o.microgrid_id, records); // durable before anything is sent
-    const results = await Promise.all(records.map((r, i) => this.send(due[i] as LimitWrite).then((error) => ({ ...r, ...error }))));
-    await o.service.recordAllocationWrites(o.microgrid_id, results);
-    const at = this.nowMs();
-    for (const [i, r] of results.entries()) {
-      const w = due[i] as LimitWrite;
-      if (r.result === "OK") this.written.set(keyOf(w), { value: w.limit_watts, atMs: at });
-      else this.written.delete(keyOf(w));
+    // lowering limits first, raising (or lifting) them after: power moves between chargers without
+    // the sum passing a cap in between
+    const raises = (w: LimitWrite): boolean => {
+      const last = this.written.get(keyOf(w));
+      if (!last) return false; // unknown device value: treat as lowering
+      return w.limit_watts === null || (last.value !== null && w.limit_watts >= last.value);
+    };
+    const phaseOf = due.map(raises); // decided before anything is sent
+    const results: AllocationWrite[] = [];
+    for (const phase of [false, true]) {
+      const idx = due.map((_, i) => i).filter((i) => phaseOf[i] === phase);
+      if (idx.length === 0) continue;
+      const done = await Promise.all(idx.map((i) => this.send(due[i] as LimitWrite).then((r) => ({ ...(records[i] as AllocationWrite), ...r }))));
+      await o.service.recordAllocationWrites(o.microgrid_id, done);
+      const at = this.nowMs();
+      for (const [k, r] of done.entries()) {
+        const w = due[idx[k] as number] as LimitWrite;
+        if (r.result === "OK") this.written.set(keyOf(w), { value: w.limit_watts, atMs: at });
+        else this.written.delete(keyOf(w));
+      }
+      results.push(...done);
     }
     const failed = results.filter((r) => r.result === "FAILED");
     this.stats.batches++;

@@ -151,6 +151,19 @@ describe("allocation write-back to the charge points", () => {
     for (const r of done) expect(requestedIds).toContain(r.write_id);
     const all = audit();
     for (const r of done) expect(all.findIndex((x) => x.write_id === r.write_id && x.result === "REQUESTED")).toBeLessThan(all.indexOf(r));
+    // within each batch lowered limits are written before raised ones: power moves without passing the cap
+    const lastOk = new Map<string, number | null>();
+    const phases = new Map<string, boolean[]>();
+    for (const r of all.filter((x) => x.type === "microgrid.allocation_write_completed")) {
+      const key = `${r.thing}|${r.affordance}|${r.connector_id}`;
+      const before = lastOk.get(key);
+      const raised = before !== undefined && (r.limit_watts === null || (before !== null && r.limit_watts >= before));
+      const batch = `${r.trigger}|${r.cycle_id}`;
+      phases.set(batch, [...(phases.get(batch) ?? []), raised]);
+      if (r.result === "OK") lastOk.set(key, r.limit_watts);
+    }
+    for (const [batch, p] of phases) expect(p.indexOf(true) === -1 || p.slice(p.indexOf(true)).every((x) => x), batch).toBe(true);
+    expect([...phases.values()].some((p) => p.includes(true) && p.includes(false))).toBe(true); // a batch that moved power both ways
     // the value written is the cycle's allocation (cp-a1: the sum of its connectors')
     const byNode = new Map(last.allocation_summary.by_node.map((a) => [a.node_id, a.allocated_watts] as const));
     const sumA1 = (byNode.get("con-a1-1") as number) + (byNode.get("con-a1-2") as number);
