@@ -5,6 +5,7 @@
  * power exceeds the cap; with it, it sums to within the cap and the allocation does not ratchet
  * down. A REJECTED or stale result puts the fail-safe limits in force; every write is audited.
  */
+import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AllocationWrite } from "../../../src/microgrid/allocation-audit.ts";
 import type { CycleResult, MicrogridNode } from "../../../src/microgrid/types.ts";
@@ -216,5 +217,29 @@ describe("allocation write-back to the charge points", () => {
     await cycle();
     expect(writer?.stats.lastTrigger).toBe("CYCLE_CURTAILED");
     expect(metered()).toBeLessThanOrEqual(CAP + 1e-6);
+  });
+
+  it("a device that does not answer: its writes are audited FAILED with the cause, the others go through, and the next batch tries again", async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const deadPort = (server.address() as AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const broken = tds().map((td) => (td.title === "cp-a3" ? (JSON.parse(JSON.stringify(td).replace(/127\.0\.0\.1:\d+/g, `127.0.0.1:${deadPort}`)) as JsonObject) : td));
+    const w = new AllocationWriter({ service, microgrid_id: MG, tds: broken, token: OPERATOR, staleAfterMs: 3_600_000, timeoutMs: 2000 });
+    const from = audit().length;
+    try {
+      await w.start();
+      await w.idle();
+      const c = await cycle();
+      await w.idle();
+      expect(c.outcome).toBe("CURTAILED");
+    } finally {
+      await w.stop();
+    }
+    const mine = audit().slice(from).filter((r) => r.type === "microgrid.allocation_write_completed" && r.thing === "cp-a3");
+    const failedHere = mine.filter((r) => r.result === "FAILED");
+    expect(failedHere.length).toBeGreaterThanOrEqual(2); // the fail-safe batch and the cycle's: tried again
+    expect(failedHere.every((r) => ["DEVICE_WRITE_FAILED", "DEVICE_UNAVAILABLE"].includes(r.error_code ?? "") && (r.error ?? "").length > 0)).toBe(true);
+    expect(w.stats.failures).toBeGreaterThanOrEqual(2);
   });
 });
