@@ -45,14 +45,22 @@ export interface SparqlIndexOptions {
 /** Answers kept per index generation: at most this many, and this many bytes in all. */
 const CACHE_ENTRIES = 256;
 const CACHE_BYTES = 32 * 1024 * 1024;
-/** TDs per message when the whole directory is (re)indexed. */
-const SNAPSHOT_CHUNK = 500;
+/** TDs per message to the worker. */
+const CHUNK = 500;
+/**
+ * Writes are handed to the worker once the directory has had none for IDLE_MS, and at the latest
+ * MAX_LAG_MS after the oldest waiting one (or at once when a query comes). Indexing costs four times
+ * the CPU of the durable write itself (oxigraph loads a 400-quad TD in about 2 ms): a burst of
+ * registrations is acknowledged at full speed first and indexed right after.
+ */
+const IDLE_MS = 100;
+const MAX_LAG_MS = 10_000;
 
 /**
  * SPARQL over the TDs: each TD is mapped to quads in its own named graph and (re)loaded after every
  * write, in a worker thread. Writes are handed over in batches (the last version of each TD in a
- * batch) and never wait for the index; a query is queued behind every write made before it, so it
- * sees them all. Answers are kept until the next change to the index: ensemble queries that
+ * batch) when writing pauses, and never wait for the index; a query first hands over what is
+ * waiting and is queued behind it, so it sees every write acknowledged before it. Answers are kept until the next change to the index: ensemble queries that
  * clients repeat cost one evaluation per change. A query that runs past the time limit gets the
  * worker terminated and a fresh one rebuilt from the directory, so no query can take the directory
  * down.
@@ -64,7 +72,9 @@ export class SparqlIndex {
   private snapshot: () => readonly Entry[] = () => [];
   private stopped = false;
   private queued = new Map<string, IndexChange>();
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private firstQueuedAt = 0;
+  private lastQueuedAt = 0;
   private generation = 0;
   private readonly answers = new Map<string, string>();
   private answerBytes = 0;
@@ -132,21 +142,35 @@ export class SparqlIndex {
 
   private enqueue(change: IndexChange): void {
     this.invalidate();
+    const now = performance.now();
+    if (this.queued.size === 0) this.firstQueuedAt = now;
+    this.lastQueuedAt = now;
     this.queued.delete(change.id);
     this.queued.set(change.id, change);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.flushTimer ??= this.flushLater(IDLE_MS);
+  }
+
+  private flushLater(ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.flushTimer = undefined;
+      const now = performance.now();
+      const idleFor = now - this.lastQueuedAt;
+      const lag = now - this.firstQueuedAt;
+      if (idleFor >= IDLE_MS || lag >= MAX_LAG_MS) this.flush();
+      else this.flushTimer = this.flushLater(Math.min(IDLE_MS - idleFor, MAX_LAG_MS - lag));
+    }, ms);
+    timer.unref();
+    return timer;
   }
 
   /** Hands the queued changes to the worker (before any query, so that it sees them). */
   private flush(): void {
-    this.flushScheduled = false;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     if (this.queued.size === 0) return;
     const changes = [...this.queued.values()];
     this.queued = new Map();
-    this.post({ op: "index", changes });
+    this.postChanges(changes);
   }
 
   private started(qid: number): void {
@@ -169,9 +193,14 @@ export class SparqlIndex {
     }
     this.pending.clear();
     this.queued.clear();
+    clearTimeout(this.flushTimer);
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
+  }
+
+  private postChanges(changes: IndexChange[]): void {
+    for (let i = 0; i < changes.length; i += CHUNK) this.post({ op: "index", changes: changes.slice(i, i + CHUNK) });
   }
 
   private post(message: WorkerMessage): void {
@@ -203,7 +232,7 @@ export class SparqlIndex {
     this.worker = worker;
     // Everything the new worker indexes is in the snapshot: changes queued before it are in there too.
     this.queued.clear();
-    for (let i = 0; i < entries.length; i += SNAPSHOT_CHUNK) this.post({ op: "index", changes: entries.slice(i, i + SNAPSHOT_CHUNK).map(changeOf) });
+    this.postChanges(entries.map(changeOf));
   }
 
   private restart(): void {
