@@ -3,28 +3,19 @@
  * (nor their history); an operator opens a battery and sees its affordances, a live value read
  * through its own HTTP form, its history and its object memory.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { CHROMIUM_AVAILABLE, launchBrowser, screenshotPath, signIn, startConsoleStack, type ConsoleStack } from "./harness.ts";
+import { CHROMIUM_AVAILABLE, screenshotPath, signIn, useConsoleStack, type ConsoleStack } from "./harness.ts";
 
 const BATTERY = "urn:gridthings:small:bess-north-1";
 
 describe.skipIf(!CHROMIUM_AVAILABLE)("console Directory view (e2e)", () => {
   let stack: ConsoleStack;
   let browser: Browser;
-  beforeAll(async () => {
-    stack = await startConsoleStack({ speed: 10 });
-    try {
-      browser = await launchBrowser();
-    } catch (e) {
-      await stack.stop();
-      throw e;
-    }
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  }, 60_000);
+  useConsoleStack({ speed: 10 }, (s, b) => {
+    stack = s;
+    browser = b;
+  });
 
   const bearer = (role: Parameters<ConsoleStack["token"]>[0]) => ({ headers: { authorization: `Bearer ${stack.token(role)}` } });
 

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { ALL_PORTS_FREE, CliProcess, urlOnLine } from "../support/cli.ts";
 
@@ -72,4 +73,27 @@ export async function signIn(page: Page, token: string): Promise<void> {
   await page.locator("#token").fill(token);
   await page.locator("#signin-button").click();
   await page.locator("#signout").waitFor({ state: "visible" });
+}
+
+/**
+ * One stack and one browser for a describe block: started in beforeAll (the stack stopped again
+ * if the browser fails to launch), both stopped in afterAll. `ready` hands them to the tests.
+ */
+export function useConsoleStack(options: { speed?: number; args?: string[] }, ready: (stack: ConsoleStack, browser: Browser) => void): void {
+  let stack: ConsoleStack | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    stack = await startConsoleStack(options);
+    try {
+      browser = await launchBrowser();
+    } catch (e) {
+      await stack.stop();
+      throw e;
+    }
+    ready(stack, browser);
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  }, 60_000);
 }

@@ -2,9 +2,9 @@
  * The History view end to end: `gridthings start` runs for a while before the page opens, and the
  * chart shows values stored before that (from the VPP's history, not what arrived since).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { CHROMIUM_AVAILABLE, launchBrowser, screenshotPath, signIn, startConsoleStack, type ConsoleStack } from "./harness.ts";
+import { CHROMIUM_AVAILABLE, screenshotPath, signIn, useConsoleStack, type ConsoleStack } from "./harness.ts";
 
 interface Catalogue {
   newest: string | null;
@@ -14,19 +14,10 @@ interface Catalogue {
 describe.skipIf(!CHROMIUM_AVAILABLE)("console History view (e2e)", () => {
   let stack: ConsoleStack;
   let browser: Browser;
-  beforeAll(async () => {
-    stack = await startConsoleStack({ speed: 10 });
-    try {
-      browser = await launchBrowser();
-    } catch (e) {
-      await stack.stop();
-      throw e;
-    }
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  }, 60_000);
+  useConsoleStack({ speed: 10 }, (s, b) => {
+    stack = s;
+    browser = b;
+  });
 
   const catalogue = async (token?: string): Promise<Catalogue> => {
     const r = await fetch(`${stack.url}/console/history/series`, token ? { headers: { authorization: `Bearer ${token}` } } : {});

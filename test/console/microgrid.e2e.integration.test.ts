@@ -4,28 +4,19 @@
  * the page's back and reads the 409 explained, reloads and applies it; a rule violation shows its
  * rule; a reader sees the forms disabled and the server refuses the reader's edit as well.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { CHROMIUM_AVAILABLE, launchBrowser, screenshotPath, signIn, startConsoleStack, type ConsoleStack } from "./harness.ts";
+import { CHROMIUM_AVAILABLE, screenshotPath, signIn, useConsoleStack, type ConsoleStack } from "./harness.ts";
 
 const MG = "mg-depot-north-1";
 
 describe.skipIf(!CHROMIUM_AVAILABLE)("console Microgrid view (e2e)", () => {
   let stack: ConsoleStack;
   let browser: Browser;
-  beforeAll(async () => {
-    stack = await startConsoleStack({ speed: 10 });
-    try {
-      browser = await launchBrowser();
-    } catch (e) {
-      await stack.stop();
-      throw e;
-    }
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  }, 60_000);
+  useConsoleStack({ speed: 10 }, (s, b) => {
+    stack = s;
+    browser = b;
+  });
 
   const api = async (method: string, path: string, body?: unknown, role: "operator" | "reader" = "operator") => {
     const r = await fetch(stack.url + path, { method, headers: { authorization: `Bearer ${stack.token(role)}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });

@@ -3,27 +3,18 @@
  * (the page says so, and the server answered 401/403 to the page and to us); an operator sees the
  * storage dispatch audit after a load step, and billing intervals of a meter.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { CHROMIUM_AVAILABLE, launchBrowser, screenshotPath, signIn, startConsoleStack, type ConsoleStack } from "./harness.ts";
+import { CHROMIUM_AVAILABLE, screenshotPath, signIn, useConsoleStack, type ConsoleStack } from "./harness.ts";
 
 describe.skipIf(!CHROMIUM_AVAILABLE)("console Operations view (e2e)", () => {
   let stack: ConsoleStack;
   let browser: Browser;
-  beforeAll(async () => {
-    // Fast enough that a 15-minute billing interval closes within the test.
-    stack = await startConsoleStack({ speed: 150 });
-    try {
-      browser = await launchBrowser();
-    } catch (e) {
-      await stack.stop();
-      throw e;
-    }
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  }, 60_000);
+  // Fast enough that a 15-minute billing interval closes within the test.
+  useConsoleStack({ speed: 150 }, (s, b) => {
+    stack = s;
+    browser = b;
+  });
 
   const get = async (path: string, role?: "reader" | "operator" | "privileged-reader") => {
     const r = await fetch(stack.url + path, { headers: role ? { authorization: `Bearer ${stack.token(role)}` } : {} });

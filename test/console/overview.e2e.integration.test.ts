@@ -4,9 +4,9 @@
  * frequency dip, the VPP dispatch the batteries and the frequency come back inside ±0.02 Hz; a
  * reader sees no controls, and a control call forged with the reader's token is refused (403).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { CHROMIUM_AVAILABLE, launchBrowser, screenshotPath, signIn, startConsoleStack, type ConsoleStack } from "./harness.ts";
+import { CHROMIUM_AVAILABLE, screenshotPath, signIn, useConsoleStack, type ConsoleStack } from "./harness.ts";
 
 /** Every frequency the page shows from now on (the number changes once a second). */
 async function recordFrequencies(page: Page): Promise<void> {
@@ -26,19 +26,10 @@ const frequencies = (page: Page) => page.evaluate(() => (window as unknown as { 
 describe.skipIf(!CHROMIUM_AVAILABLE)("console Overview view (e2e)", () => {
   let stack: ConsoleStack;
   let browser: Browser;
-  beforeAll(async () => {
-    stack = await startConsoleStack({ speed: 10 });
-    try {
-      browser = await launchBrowser();
-    } catch (e) {
-      await stack.stop();
-      throw e;
-    }
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  }, 60_000);
+  useConsoleStack({ speed: 10 }, (s, b) => {
+    stack = s;
+    browser = b;
+  });
 
   /** Opens the page and waits for the first mount (the shell's router does not yet serialize a sign-in that races it). */
   const openOverview = async (page: Page) => {

@@ -22,3 +22,12 @@ export function clear(node) {
 }
 
 export const kw = (w) => (w === null || w === undefined || Number.isNaN(w) ? "—" : `${(w / 1000).toFixed(1)} kW`);
+
+/** Adds a stylesheet for the life of a view; returns the remover. */
+export function useStylesheet(href) {
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = href;
+  document.head.append(link);
+  return () => link.remove();
+}

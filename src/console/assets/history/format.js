@@ -33,13 +33,7 @@ export function parseSeriesKey(key) {
 /** 2026-06-21 19:05:00 UTC */
 export const utc = (iso) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : "—");
 
-export function useStylesheet(href) {
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.append(link);
-  return () => link.remove();
-}
+export { useStylesheet } from "../dom.js";
 
 /** The history route's URL for one series over [from, to]. */
 export function historyUrl(s, fromIso, toIso, points) {

@@ -29,11 +29,4 @@ export function time(iso, now = new Date()) {
   return s.slice(0, 10) === now.toISOString().slice(0, 10) ? `${s.slice(11, 19)}Z` : `${s.slice(5, 10)} ${s.slice(11, 16)}Z`;
 }
 
-/** Adds a stylesheet for the life of a view; returns the remover. */
-export function useStylesheet(href) {
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.append(link);
-  return () => link.remove();
-}
+export { useStylesheet } from "../dom.js";

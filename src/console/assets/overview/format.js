@@ -36,10 +36,4 @@ export function clock(iso) {
   return Number.isNaN(d.getTime()) ? String(iso) : `${d.toISOString().slice(11, 19)}Z`;
 }
 
-export function useStylesheet(href) {
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.append(link);
-  return () => link.remove();
-}
+export { useStylesheet } from "../dom.js";
