@@ -125,11 +125,14 @@ for (const size of sizes) for (const sparqlOn of sparqlModes) {
       const sp = await timed(50, (i) => fetch(sparqlUrl(ensembleSparql(50001 + i)), { headers: auth }).then(ok));
       const spCpu = (cpuMs(server.pid as number) - cpuBefore) / 50;
       const spRepeated = await timed(50, () => fetch(sparqlUrl(ensembleSparql(50000)), { headers: auth }).then(ok));
+      // Without a token: household TDs (the meters) are hidden, the open-TD store answers.
+      const spAnonymous = await timed(20, (i) => fetch(sparqlUrl(ensembleSparql(60001 + i))).then(ok));
       const spOne = await timed(50, (i) => fetch(sparqlUrl(`${ONE_SPARQL} # ${i}`), { headers: auth }).then(ok));
       lines.push(
         `SPARQL index complete ${indexSeconds.toFixed(1)} s after the first registration`,
         `SPARQL ensemble (${spHits} hits), each query evaluated: ${fmt(sp)}; directory CPU ${spCpu.toFixed(1)} ms per query`,
         `SPARQL ensemble, the same query repeated (answer cache): ${fmt(spRepeated)}`,
+        `SPARQL ensemble without a token (household TDs hidden), evaluated: ${fmt(spAnonymous)}`,
         `SPARQL title lookup, evaluated: ${fmt(spOne)}`,
       );
     } else lines.push(`SPARQL: index switched off${sparqlOn ? " at this size (--no-sparql-above)" : ""}`);

@@ -11,12 +11,9 @@ import { graphIri, tdToNQuads } from "./td-to-nquads.ts";
 export interface IndexChange {
   id: string;
   json?: string;
-  household?: boolean;
 }
 
-export type WorkerMessage =
-  | { op: "index"; changes: IndexChange[] }
-  | { op: "query"; qid: number; query: string; format: string; privileged: boolean };
+export type WorkerMessage = { op: "index"; changes: IndexChange[] } | { op: "query"; qid: number; query: string; format: string };
 
 /** What the worker posts back: query answers (qid > 0), progress and failures (qid -1). */
 export interface WorkerReply {
@@ -40,27 +37,19 @@ try {
   // Not Linux, or not allowed: the worker runs at the process's priority.
 }
 
+// Every query runs over the union of the TDs' graphs: a store holds only TDs its callers may see.
 const store = new oxigraph.Store();
-const household = new Set<string>();
 const graphs = new Set<string>();
 // One blank node prefix per TD id, kept across re-indexing: oxigraph's memory store never frees a
 // removed quad, but re-adding an identical quad revives it, so an update whose affordances did not
 // change costs no memory. (Fresh labels on every update grew the store without bound.)
 const blankPrefixes = new Map<string, string>();
-let openGraphs: ReturnType<typeof oxigraph.namedNode>[] | undefined;
 let broken: string | undefined;
-
-function openGraphTerms() {
-  openGraphs ??= [...graphs].filter((g) => !household.has(g)).map((g) => oxigraph.namedNode(g.slice(1, -1)));
-  return openGraphs;
-}
 
 function drop(graph: string): void {
   if (!graphs.has(graph)) return;
   store.update(`DROP SILENT GRAPH ${graph}`);
   graphs.delete(graph);
-  household.delete(graph);
-  openGraphs = undefined;
 }
 
 function blankPrefixOf(graph: string): string {
@@ -78,8 +67,6 @@ function index(change: IndexChange): void {
   if (change.json === undefined) return;
   store.load(tdToNQuads(JSON.parse(change.json) as Record<string, unknown>, blankPrefixOf(graph)), { format: "application/n-quads", lenient: true, no_transaction: true });
   graphs.add(graph);
-  if (change.household) household.add(graph);
-  openGraphs = undefined;
 }
 
 /** A trap inside oxigraph (out of memory is the one seen) leaves its store unusable. */
@@ -109,8 +96,7 @@ function query(m: Extract<WorkerMessage, { op: "query" }>): void {
   if (broken) return void parentPort?.postMessage({ qid: m.qid, ok: false, broken: true, message: broken } satisfies WorkerReply);
   parentPort?.postMessage({ qid: m.qid, started: true } satisfies WorkerReply);
   try {
-    const dataset = m.privileged || household.size === 0 ? { use_default_graph_as_union: true } : { default_graph: openGraphTerms(), named_graphs: openGraphTerms() };
-    const body = store.query(m.query, { results_format: m.format, ...dataset });
+    const body = store.query(m.query, { results_format: m.format, use_default_graph_as_union: true });
     parentPort?.postMessage({ qid: m.qid, ok: true, body: String(body) } satisfies WorkerReply);
   } catch (e) {
     parentPort?.postMessage({ qid: m.qid, ok: false, message: e instanceof Error ? e.message : String(e) } satisfies WorkerReply);

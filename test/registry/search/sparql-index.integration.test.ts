@@ -72,4 +72,23 @@ describe("SparqlIndex", () => {
     await expect(index.query(all, JSON_RESULTS, true)).rejects.toMatchObject({ code: "SEARCH_RESULT_TOO_LARGE" });
     await expect(index.query(all, JSON_RESULTS, true)).rejects.toMatchObject({ code: "SEARCH_RESULT_TOO_LARGE" });
   });
+
+  test("callers who may not see household TDs query the open TDs only, also when a TD changes side", async () => {
+    const everyThing = "PREFIX td: <https://www.w3.org/2019/wot/td#> SELECT ?t WHERE { GRAPH ?g { ?t a td:Thing } } ORDER BY ?t";
+    index = new SparqlIndex({ timeoutMs: 5000, maxResultBytes: 1 << 20 });
+    await index.start(() => [entry(batteryTd(1, "north", 100_000))]);
+    expect(await things(index, everyThing, false)).toEqual(["urn:gridthings:bess:1"]);
+    const meter = entry(meterTd(1), true);
+    index.onChange({ type: "thing_created", entry: meter });
+    expect(await things(index, everyThing, false)).toEqual(["urn:gridthings:bess:1"]);
+    expect(await things(index, everyThing, true)).toEqual(["urn:gridthings:bess:1", "urn:gridthings:meter:1"]);
+    const battery = entry(batteryTd(1, "north", 100_000));
+    const hiddenBattery = entry({ ...battery.td, "gt:privacy": "household" }, true);
+    index.onChange({ type: "thing_updated", previous: battery, entry: hiddenBattery });
+    expect(await things(index, everyThing, false)).toEqual([]);
+    index.onChange({ type: "thing_updated", previous: hiddenBattery, entry: battery });
+    index.onChange({ type: "thing_deleted", previous: meter });
+    expect(await things(index, everyThing, false)).toEqual(["urn:gridthings:bess:1"]);
+    expect(await things(index, everyThing, true)).toEqual(["urn:gridthings:bess:1"]);
+  });
 });

@@ -1,0 +1,135 @@
+import { Worker } from "node:worker_threads";
+import { logger } from "../../src/log/logger.ts";
+import { fail } from "../errors.ts";
+import type { IndexChange, WorkerMessage, WorkerReply } from "./sparql-worker.ts";
+
+const log = logger("registry.sparql");
+
+/** TDs per message to the worker. */
+const CHUNK = 500;
+
+interface Pending {
+  resolve: (body: string) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface IndexWorkerOptions {
+  /** For the logs: which TDs this store holds. */
+  name: string;
+  timeoutMs: number;
+  /** Every TD this store holds, as of now: indexed at start and whenever the worker is rebuilt. */
+  snapshot: () => IndexChange[];
+}
+
+/**
+ * One oxigraph store in its own worker thread. Messages are handled in order, so a query answers
+ * over every change posted before it. A query running past the time limit gets the worker
+ * terminated and a fresh one built from the snapshot: no query can take the directory down.
+ */
+export class IndexWorker {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextQid = 1;
+  private stopped = false;
+  /** Why the store takes no more TDs (oxigraph's WebAssembly memory is full), once it happened. */
+  broken: string | undefined;
+  /** Bumped whenever the worker is rebuilt, so that answers from before are not kept. */
+  generation = 0;
+
+  constructor(private readonly options: IndexWorkerOptions) {
+    this.spawn();
+  }
+
+  index(changes: IndexChange[]): void {
+    for (let i = 0; i < changes.length; i += CHUNK) this.post({ op: "index", changes: changes.slice(i, i + CHUNK) });
+  }
+
+  query(query: string, format: string): Promise<string> {
+    if (!this.worker) return Promise.reject(fail("STORE_FAILED", "the SPARQL index is not running"));
+    if (this.broken) return Promise.reject(fail("STORE_FAILED", this.broken));
+    const qid = this.nextQid++;
+    const { timeoutMs } = this.options;
+    return new Promise<string>((resolve, reject) => {
+      // Waiting behind a burst of indexing is bounded too, but only a running query gets the worker restarted.
+      const waitLimit = Math.max(timeoutMs * 6, 30_000);
+      const timer = setTimeout(() => {
+        this.pending.delete(qid);
+        reject(fail("SEARCH_TIMEOUT", `the SPARQL index is still catching up with recent writes after ${waitLimit} ms; try again`));
+      }, waitLimit);
+      this.pending.set(qid, { resolve, reject, timer });
+      this.post({ op: "query", qid, query, format });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.rejectAll(fail("STORE_FAILED", "the directory is stopping"));
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  private started(qid: number): void {
+    const p = this.pending.get(qid);
+    if (!p) return;
+    clearTimeout(p.timer);
+    p.timer = setTimeout(() => {
+      this.pending.delete(qid);
+      p.reject(fail("SEARCH_TIMEOUT", `the SPARQL query ran longer than ${this.options.timeoutMs} ms and was stopped`));
+      log.warn({ timeoutMs: this.options.timeoutMs, store: this.options.name }, "SPARQL query timed out; restarting the index");
+      this.restart();
+    }, this.options.timeoutMs);
+  }
+
+  private post(message: WorkerMessage): void {
+    this.worker?.postMessage(message);
+  }
+
+  private spawn(): void {
+    const worker = new Worker(new URL("./sparql-worker-boot.mjs", import.meta.url));
+    worker.unref();
+    worker.on("message", (m: WorkerReply) => this.reply(m));
+    worker.on("error", (e) => {
+      log.error({ err: e, store: this.options.name }, "SPARQL worker failed; restarting");
+      this.restart();
+    });
+    this.worker = worker;
+    this.index(this.options.snapshot());
+  }
+
+  private reply(m: WorkerReply): void {
+    if (m.started) return this.started(m.qid);
+    if (m.broken && !this.broken) {
+      this.broken = m.message;
+      log.error({ reason: m.message, store: this.options.name }, "the SPARQL index cannot take more TDs; SPARQL search is off until the directory restarts with fewer TDs or SPARQL off");
+    }
+    if (m.qid === -1) return void (m.broken || log.warn({ reason: m.message, store: this.options.name }, "a TD could not be indexed for SPARQL"));
+    const p = this.pending.get(m.qid);
+    if (!p) return;
+    this.pending.delete(m.qid);
+    clearTimeout(p.timer);
+    if (m.ok) p.resolve(m.body as string);
+    else if (m.broken) p.reject(fail("STORE_FAILED", m.message));
+    else p.reject(fail("SPARQL_INVALID", m.message));
+  }
+
+  private rejectAll(error: Error): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
+    this.pending.clear();
+  }
+
+  private restart(): void {
+    if (this.stopped) return;
+    const old = this.worker;
+    this.worker = undefined;
+    void old?.terminate();
+    this.rejectAll(fail("SEARCH_TIMEOUT", "the SPARQL index was restarted while this query waited"));
+    this.generation++;
+    this.broken = undefined;
+    this.spawn();
+  }
+}
