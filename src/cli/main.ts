@@ -73,6 +73,8 @@ function printEndpoints(settings: Settings, runtime: SiteRuntime | undefined, fr
     print(`Front door       ${frontDoor}/   (operator console: open this in a browser)`);
     print(`  directory      ${frontDoor}/things   ${frontDoor}/.well-known/wot   browser ${frontDoor}/directory-ui/`);
     print(`  microgrid API  ${frontDoor}/api/microgrids`);
+    print(`  OSCP 2.0 FP    ${frontDoor}/oscp/fp/2.0/update_group_capacity_forecast   ${frontDoor}/oscp/fp/2.0/heartbeat   (operator token)`);
+    print(`  CSIP-AUS       ${frontDoor}/csip-aus/der-programs   (operator token)`);
   }
   if (runtime) {
     print(`Device Things    ${runtime.thingHost.httpBase}/<thing>   (HTTP)   ${runtime.thingHost.coapBase ?? ""}/<thing>   (CoAP)`);

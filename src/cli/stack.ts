@@ -10,6 +10,7 @@ import { FrontDoor, type FrontDoorPart } from "../frontdoor/server.ts";
 import { createDirectoryPart } from "../../registry/index.ts";
 import { createMicrogridApiPart, loadMicrogridDefinitions, type MicrogridApiPart } from "../microgrid-api/part.ts";
 import type { MicrogridService } from "../microgrid-api/service.ts";
+import { createFlexibilityPart, type FlexibilityPart } from "../microgrid-api/flexibility/flexibility-part.ts";
 import { OrchestratorHost } from "../../things/microgrid/host.ts";
 import { startLiveSite, type LiveSite } from "../../things/microgrid/live-site.ts";
 import { loadSite } from "../site/load-site.ts";
@@ -40,7 +41,7 @@ export interface ConsoleFeeds {
   site?: () => SiteRuntime | undefined;
 }
 
-export async function startFrontDoor(settings: Settings, tokens: TokenTable, options: { rebalanceIntervalMs?: number; extraParts?: FrontDoorPart[]; console?: ConsoleFeeds } = {}): Promise<FrontDoor & { microgrid: MicrogridApiPart }> {
+export async function startFrontDoor(settings: Settings, tokens: TokenTable, options: { rebalanceIntervalMs?: number; extraParts?: FrontDoorPart[]; console?: ConsoleFeeds } = {}): Promise<FrontDoor & { microgrid: MicrogridApiPart; flexibility: FlexibilityPart }> {
   const dataDir = resolve(settings.dataDir);
   await mkdir(join(dataDir, "directory"), { recursive: true });
   await mkdir(join(dataDir, "microgrid"), { recursive: true });
@@ -50,6 +51,8 @@ export async function startFrontDoor(settings: Settings, tokens: TokenTable, opt
     definitions: loadMicrogridDefinitions(join(TDS_DIR, "microgrid")),
     ...(options.rebalanceIntervalMs ? { scheduler: { rebalanceIntervalMs: options.rebalanceIntervalMs } } : {}),
   });
+  // OSCP 2.0 and CSIP-AUS on the microgrid service's envelope write port, mapped by its control points
+  const flexibility = createFlexibilityPart({ service: () => microgrid.service(), tokens });
   let microgridRegistered = false;
   let door: FrontDoor | undefined;
   const consolePart = createConsolePart({
@@ -62,13 +65,19 @@ export async function startFrontDoor(settings: Settings, tokens: TokenTable, opt
   const parts: FrontDoorPart[] = [
     createDirectoryPart({ dataDir: join(dataDir, "directory"), tokens, maxTtlSeconds: 24 * 3600, rootPage: false }),
     microgrid,
+    flexibility,
     ...(options.extraParts ?? []),
     consolePart,
   ];
   door = new FrontDoor({ host: settings.host, port: settings.port, parts });
-  await door.start();
+  try {
+    await door.start();
+  } catch (e) {
+    await door.stop(); // closes the parts that opened something (the microgrid store)
+    throw e;
+  }
   microgridRegistered = true;
-  return Object.assign(door, { microgrid });
+  return Object.assign(door, { microgrid, flexibility });
 }
 
 export const DEFAULT_ORCHESTRATOR_PORT = 8082;

@@ -59,7 +59,7 @@ describe("reads", () => {
   });
   it("GET control-points filters by capability_type and node_id; enum outside the seed is 400", async () => {
     const all = await h.call("GET", `/api/microgrid/${MG}/control-points`);
-    expect(all.body.result).toHaveLength(4);
+    expect(all.body.result).toHaveLength(5);
     const der = await h.call("GET", `/api/microgrid/${MG}/control-points?capability_type=DER&node_id=gc-f-n1a`);
     expect(der.body.result.map((c: any) => c.control_point_id)).toEqual(["cp-der-f-n1a"]);
     const bad = await h.call("GET", `/api/microgrid/${MG}/control-points?capability_type=SOLAR`);

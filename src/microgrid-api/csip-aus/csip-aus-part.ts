@@ -1,8 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import { hasRole, type TokenTable } from "../../auth/roles.ts";
+import type { FastifyInstance } from "fastify";
+import type { TokenTable } from "../../auth/roles.ts";
 import type { FrontDoorPart } from "../../frontdoor/server.ts";
-import { apiFail } from "../errors.ts";
-import { strictValidatorCompiler } from "../validator.ts";
+import { operatorRoutes } from "../flexibility/operator-routes.ts";
 import type { CsipAusAdapter } from "./csip-aus-adapter.ts";
 import type { DerProgramsUpdate } from "./messages.ts";
 
@@ -28,13 +27,8 @@ export function createCsipAusPart(options: { adapter: CsipAusAdapter; tokens: To
   return {
     name: "csip-aus",
     register(app: FastifyInstance) {
-      app.setValidatorCompiler(strictValidatorCompiler());
-      const guard = async (request: FastifyRequest) => {
-        const auth = options.tokens.authenticate(request.headers.authorization, now());
-        if (!auth.ok) throw apiFail("MICROGRID_UNAUTHENTICATED", auth.reason);
-        if (!hasRole(auth.principal, "operator")) throw apiFail("MICROGRID_FORBIDDEN");
-      };
-      app.post(`${base}/der-programs`, { preValidation: guard, schema: { body: derProgramsUpdateSchema } }, async (request) => {
+      const { preValidation } = operatorRoutes(app, options.tokens, now);
+      app.post(`${base}/der-programs`, { preValidation, schema: { body: derProgramsUpdateSchema } }, async (request) => {
         const r = await options.adapter.applyDerPrograms(request.body as DerProgramsUpdate);
         return {
           timestamp: now().toISOString(),

@@ -1,8 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import { hasRole, type TokenTable } from "../../auth/roles.ts";
+import type { FastifyInstance } from "fastify";
+import type { TokenTable } from "../../auth/roles.ts";
 import type { FrontDoorPart } from "../../frontdoor/server.ts";
-import { apiFail } from "../errors.ts";
-import { strictValidatorCompiler } from "../validator.ts";
+import { operatorRoutes } from "../flexibility/operator-routes.ts";
 import { heartbeatSchema, updateGroupCapacityForecastSchema, type OscpHeartbeat, type UpdateGroupCapacityForecast } from "./messages.ts";
 import type { OscpCapacityAdapter } from "./oscp-adapter.ts";
 
@@ -17,17 +16,12 @@ export function createOscpPart(options: { adapter: OscpCapacityAdapter; tokens: 
   return {
     name: "oscp-fp",
     register(app: FastifyInstance) {
-      app.setValidatorCompiler(strictValidatorCompiler());
-      const guard = async (request: FastifyRequest) => {
-        const auth = options.tokens.authenticate(request.headers.authorization, now());
-        if (!auth.ok) throw apiFail("MICROGRID_UNAUTHENTICATED", auth.reason);
-        if (!hasRole(auth.principal, "operator")) throw apiFail("MICROGRID_FORBIDDEN");
-      };
-      app.post(`${base}/update_group_capacity_forecast`, { preValidation: guard, schema: { body: updateGroupCapacityForecastSchema } }, async (request, reply) => {
+      const { preValidation } = operatorRoutes(app, options.tokens, now);
+      app.post(`${base}/update_group_capacity_forecast`, { preValidation, schema: { body: updateGroupCapacityForecastSchema } }, async (request, reply) => {
         await options.adapter.updateGroupCapacityForecast(request.body as UpdateGroupCapacityForecast);
         return reply.code(204).send();
       });
-      app.post(`${base}/heartbeat`, { preValidation: guard, schema: { body: heartbeatSchema } }, async (request, reply) => {
+      app.post(`${base}/heartbeat`, { preValidation, schema: { body: heartbeatSchema } }, async (request, reply) => {
         await options.adapter.heartbeat(request.body as OscpHeartbeat);
         return reply.code(204).send();
       });
