@@ -1,7 +1,6 @@
-import type { FastifyInstance } from "fastify";
 import type { TokenTable } from "../../auth/roles.ts";
 import type { FrontDoorPart } from "../../frontdoor/server.ts";
-import { operatorRoutes } from "../flexibility/operator-routes.ts";
+import { createOperatorPart } from "../flexibility/operator-part.ts";
 import type { CsipAusAdapter } from "./csip-aus-adapter.ts";
 import type { DerProgramsUpdate } from "./messages.ts";
 
@@ -23,18 +22,13 @@ const derProgramsUpdateSchema = {
  */
 export function createCsipAusPart(options: { adapter: CsipAusAdapter; tokens: TokenTable; now?: () => Date; base?: string }): FrontDoorPart {
   const base = options.base ?? "/csip-aus";
-  const now = options.now ?? (() => new Date());
-  return {
-    name: "csip-aus",
-    register(app: FastifyInstance) {
-      const { preValidation } = operatorRoutes(app, options.tokens, now);
-      app.post(`${base}/der-programs`, { preValidation, schema: { body: derProgramsUpdateSchema } }, async (request) => {
-        const r = await options.adapter.applyDerPrograms(request.body as DerProgramsUpdate);
-        return {
-          timestamp: now().toISOString(),
-          result: { translations: r.translations.map((t) => ({ constraint_type: t.constraint_type, envelope_id: t.envelope.envelope_id, duplicate: t.duplicate, blocks: t.envelope.blocks.length })), withdrawn: r.withdrawn },
-        };
-      });
-    },
-  };
+  return createOperatorPart("csip-aus", options, (app, operatorOnly, now) => {
+    app.post(`${base}/der-programs`, { ...operatorOnly, schema: { body: derProgramsUpdateSchema } }, async (request) => {
+      const r = await options.adapter.applyDerPrograms(request.body as DerProgramsUpdate);
+      return {
+        timestamp: now().toISOString(),
+        result: { translations: r.translations.map((t) => ({ constraint_type: t.constraint_type, envelope_id: t.envelope.envelope_id, duplicate: t.duplicate, blocks: t.envelope.blocks.length })), withdrawn: r.withdrawn },
+      };
+    });
+  });
 }

@@ -1,7 +1,6 @@
-import type { FastifyInstance } from "fastify";
 import type { TokenTable } from "../../auth/roles.ts";
 import type { FrontDoorPart } from "../../frontdoor/server.ts";
-import { operatorRoutes } from "../flexibility/operator-routes.ts";
+import { createOperatorPart } from "../flexibility/operator-part.ts";
 import { heartbeatSchema, updateGroupCapacityForecastSchema, type OscpHeartbeat, type UpdateGroupCapacityForecast } from "./messages.ts";
 import type { OscpCapacityAdapter } from "./oscp-adapter.ts";
 
@@ -12,19 +11,14 @@ import type { OscpCapacityAdapter } from "./oscp-adapter.ts";
  */
 export function createOscpPart(options: { adapter: OscpCapacityAdapter; tokens: TokenTable; now?: () => Date; base?: string }): FrontDoorPart {
   const base = options.base ?? "/oscp/fp/2.0";
-  const now = options.now ?? (() => new Date());
-  return {
-    name: "oscp-fp",
-    register(app: FastifyInstance) {
-      const { preValidation } = operatorRoutes(app, options.tokens, now);
-      app.post(`${base}/update_group_capacity_forecast`, { preValidation, schema: { body: updateGroupCapacityForecastSchema } }, async (request, reply) => {
-        await options.adapter.updateGroupCapacityForecast(request.body as UpdateGroupCapacityForecast);
-        return reply.code(204).send();
-      });
-      app.post(`${base}/heartbeat`, { preValidation, schema: { body: heartbeatSchema } }, async (request, reply) => {
-        await options.adapter.heartbeat(request.body as OscpHeartbeat);
-        return reply.code(204).send();
-      });
-    },
-  };
+  return createOperatorPart("oscp-fp", options, (app, operatorOnly) => {
+    app.post(`${base}/update_group_capacity_forecast`, { ...operatorOnly, schema: { body: updateGroupCapacityForecastSchema } }, async (request, reply) => {
+      await options.adapter.updateGroupCapacityForecast(request.body as UpdateGroupCapacityForecast);
+      return reply.code(204).send();
+    });
+    app.post(`${base}/heartbeat`, { ...operatorOnly, schema: { body: heartbeatSchema } }, async (request, reply) => {
+      await options.adapter.heartbeat(request.body as OscpHeartbeat);
+      return reply.code(204).send();
+    });
+  });
 }
