@@ -97,7 +97,7 @@ for (const size of sizes) for (const sparqlOn of sparqlModes) {
         const text = await r.text();
         if (r.ok && Number((JSON.parse(text) as { results: { bindings: Array<{ n: { value: string } }> } }).results.bindings[0]?.n.value) >= size) break;
         if (r.status === 500) {
-          sparqlFailure = (JSON.parse(text) as { detail?: string }).detail ?? text;
+          sparqlFailure = ((p: { detail?: string; title?: string }) => p.detail ?? p.title ?? text)(JSON.parse(text) as { detail?: string; title?: string });
           break;
         }
         await new Promise((resolve) => setTimeout(resolve, 500));
