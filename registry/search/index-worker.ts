@@ -37,8 +37,12 @@ export class IndexWorker {
   /** Bumped whenever the worker is rebuilt, so that answers from before are not kept. */
   generation = 0;
 
-  constructor(private readonly options: IndexWorkerOptions) {
-    this.spawn();
+  constructor(private readonly options: IndexWorkerOptions) {}
+
+  /** Starts the worker and indexes the snapshot. */
+  start(): this {
+    if (!this.worker && !this.stopped) this.spawn();
+    return this;
   }
 
   index(changes: IndexChange[]): void {

@@ -77,7 +77,7 @@ export class SparqlIndex {
     this.snapshot = snapshot;
     const entries = snapshot();
     for (const e of entries) if (e.household) this.households.add(e.id);
-    this.all = new IndexWorker({ name: "all", timeoutMs: this.options.timeoutMs, snapshot: () => this.snapshot().map(changeOf) });
+    this.all = new IndexWorker({ name: "all", timeoutMs: this.options.timeoutMs, snapshot: () => this.snapshot().map(changeOf) }).start();
     if (this.households.size > 0) this.openStore();
   }
 
@@ -109,7 +109,7 @@ export class SparqlIndex {
   }
 
   private openStore(): void {
-    this.open = new IndexWorker({ name: "open", timeoutMs: this.options.timeoutMs, snapshot: () => this.snapshot().filter((e) => !e.household).map(changeOf) });
+    this.open = new IndexWorker({ name: "open", timeoutMs: this.options.timeoutMs, snapshot: () => this.snapshot().filter((e) => !e.household).map(changeOf) }).start();
   }
 
   private checkSize(body: string): string {
