@@ -22,6 +22,7 @@
  * Profile: `node --cpu-prof --import tsx bench/ingest/run.ts …`; the pure core alone: core-only.ts.
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { access, constants, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
@@ -41,6 +42,7 @@ const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const PIPELINE_ONLY = process.argv.includes("--pipeline-only");
 /** The meter stream's group-commit window (`--commit-every-ms=0`: a commit every event-loop turn, as before). */
 const COMMIT_EVERY_MS = process.argv.find((a) => a.startsWith("--commit-every-ms="))?.slice(18);
+const BATCH_SIZE = process.argv.find((a) => a.startsWith("--batch-size="))?.slice(13);
 const WORKERS = Number(process.argv.find((a) => a.startsWith("--workers="))?.slice(10) ?? 0);
 const METERS = Number(args[0] ?? 10_000);
 const PER_METER = Number(args[1] ?? 60);
@@ -73,12 +75,36 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startBroker(): Promise<{ url: string; name: string; stop(): Promise<void> }> {
+/** CPU ms a process has used so far (Linux /proc), or undefined. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, at 100 ticks/s
+  } catch {
+    return undefined;
+  }
+}
+
+interface Broker {
+  url: string;
+  name: string;
+  /** The broker's CPU ms so far (Mosquitto only). */
+  cpuMs(): number | undefined;
+  stop(): Promise<void>;
+}
+
+/** How much broker CPU a phase cost per reading. */
+function brokerLine(broker: Broker, before: number | undefined, readings: number): string {
+  const after = broker.cpuMs();
+  return before === undefined || after === undefined ? "" : `; broker CPU ${(((after - before) * 1000) / readings).toFixed(1)} µs/reading`;
+}
+
+async function startBroker(): Promise<Broker> {
   const binary = await findMosquitto();
   if (!binary) {
     const b = new EmbeddedBroker({ host: "127.0.0.1", port: 0 });
     await b.start();
-    return { url: b.url, name: "aedes (embedded, same process)", stop: () => b.stop() };
+    return { url: b.url, name: "aedes (embedded, same process)", cpuMs: () => undefined, stop: () => b.stop() };
   }
   const dir = await mkdtemp(join(tmpdir(), "gridthings-bench-ingest-"));
   const port = await freePort();
@@ -95,6 +121,7 @@ async function startBroker(): Promise<{ url: string; name: string; stop(): Promi
   return {
     url: `mqtt://127.0.0.1:${port}`,
     name: "Mosquitto (separate process)",
+    cpuMs: () => processCpuMs(child.pid),
     async stop() {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
@@ -267,6 +294,7 @@ async function main(): Promise<void> {
       let first = 0;
       let last = 0;
       let cpu = process.cpuUsage();
+      let brokerCpu = broker.cpuMs();
       rawRate = await new Promise<number>((resolve, reject) => {
         const c = mqtt.connect(broker.url, { clientId: "bench-raw", clean: false, reconnectPeriod: 0 });
         c.on("message", () => {
@@ -281,22 +309,24 @@ async function main(): Promise<void> {
         c.on("error", (e) => got < total && reject(e));
       });
       trace("raw drained");
-      out(`bare mqtt.js subscriber:       ${Math.round(rawRate).toLocaleString("en-US")} readings/s; ${cpuLine(process.cpuUsage(cpu), total)}`);
+      out(`bare mqtt.js subscriber:       ${Math.round(rawRate).toLocaleString("en-US")} readings/s; ${cpuLine(process.cpuUsage(cpu), total)}${brokerLine(broker, brokerCpu, total)}`);
       verdict("bare mqtt.js subscriber", rawRate);
       cpu = process.cpuUsage();
+      brokerCpu = broker.cpuMs();
       streamRate = await drainStream(broker.url, total);
-      out(`bare MqttStreamSubscriber:     ${Math.round(streamRate).toLocaleString("en-US")} readings/s; ${cpuLine(process.cpuUsage(cpu), total)} (the meter stream's MQTT client, nothing else)`);
+      out(`bare MqttStreamSubscriber:     ${Math.round(streamRate).toLocaleString("en-US")} readings/s; ${cpuLine(process.cpuUsage(cpu), total)}${brokerLine(broker, brokerCpu, total)} (the meter stream's MQTT client, nothing else)`);
       verdict("bare MqttStreamSubscriber", streamRate);
     }
 
     // 2. The meter stream: VEE, aggregation, billing, SQLite commit per turn, PUBACK after commit.
-    const p2 = new MeterStreamPipeline({ ledger, tariff: flatTariff(), now: () => NOW, clientId: "bench-pipeline", aggregateEveryMs: 1000, ...(COMMIT_EVERY_MS !== undefined ? { commitEveryMs: Number(COMMIT_EVERY_MS) } : {}) });
+    const p2 = new MeterStreamPipeline({ ledger, tariff: flatTariff(), now: () => NOW, clientId: "bench-pipeline", aggregateEveryMs: 1000, ...(COMMIT_EVERY_MS !== undefined ? { commitEveryMs: Number(COMMIT_EVERY_MS) } : {}), ...(BATCH_SIZE !== undefined ? { batchSize: Number(BATCH_SIZE) } : {}) });
     let aggregates = 0;
     p2.onAggregate(() => aggregates++);
     // Timed from start() (connect, ledger replay, subscribe) to the last PUBACK: the queue starts
     // flowing as soon as the session is back, inside start().
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    const brokerCpu0 = broker.cpuMs();
     await p2.start({ brokerUrl: broker.url, meters: fleet() });
     const replayMs = performance.now() - t0;
     await new Promise<void>((resolve) => {
@@ -309,8 +339,8 @@ async function main(): Promise<void> {
     await p2.stop();
     const rows = ledger.rowCount();
     ledger.close();
-    out(`meter stream (VEE+agg+billing, durable, acks after commit): ${Math.round(pipeRate).toLocaleString("en-US")} readings/s; ${cpuLine(pipeCpu, total)} (fsync waits are not CPU)`);
-    out(`  accepted ${s.accepted}, rejected ${s.rejectedTotal}, intervals ${s.intervalsBilled}, commits ${s.commits} (${Math.round(s.accepted / Math.max(1, s.commits))} readings/commit), aggregates published ${aggregates}, ledger rows ${rows.intervals} intervals / ${rows.readings} readings, start() returned after ${replayMs.toFixed(0)} ms`);
+    out(`meter stream (VEE+agg+billing, durable, acks after commit): ${Math.round(pipeRate).toLocaleString("en-US")} readings/s; ${cpuLine(pipeCpu, total)}${brokerLine(broker, brokerCpu0, total)} (fsync waits are not CPU)`);
+    out(`  accepted ${s.accepted}, rejected ${s.rejectedTotal}, intervals ${s.intervalsBilled}, commits ${s.commits} (${Math.round(s.accepted / Math.max(1, s.commits))} readings/commit, ${(s.commitMs / 1000).toFixed(1)} s in them), aggregates published ${aggregates}, ledger rows ${rows.intervals} intervals / ${rows.readings} readings, start() returned after ${replayMs.toFixed(0)} ms`);
     out(`ratio to the bare mqtt.js subscriber: ${(pipeRate / rawRate).toFixed(2)}; to the bare MqttStreamSubscriber: ${(pipeRate / streamRate).toFixed(2)}`);
     verdict("meter stream, one worker (VEE+agg+billing)", pipeRate);
     if (workers.length > 0) {

@@ -1,10 +1,17 @@
 /**
  * The billing ledger: append-only interval rows, the accepted readings they come from, and each
- * meter's billing anchor, in one SQLite file (WAL, synchronous=FULL): `commit()` returns once the
- * batch is on disk, and the meter stream acknowledges the MQTT messages only after it. Rows are
- * keyed (meter, interval, revision) and readings (meter, time): writing twice is a no-op.
+ * meter's billing anchor, in one SQLite file (WAL): `commit()` returns once the batch is on disk,
+ * and the meter stream acknowledges the MQTT messages only after it. Rows are keyed (meter,
+ * interval, revision) and readings (meter, time): writing twice is a no-op.
+ *
+ * Durability is SQLite's `synchronous=FULL` in WAL mode (fsync of the WAL after each commit), done
+ * by hand so that it can be asynchronous: `write()` runs the transaction with `synchronous=OFF`
+ * (frames appended to the WAL, not flushed), and `sync()` fsyncs the WAL on libuv's thread pool
+ * while the meter stream goes on parsing; its acks wait for that. Checkpoints run with
+ * `synchronous=FULL` (WAL flushed before it is copied, the database flushed before the WAL is
+ * reset) and are started by us (`wal_autocheckpoint=0`), as is the last one, at close.
  */
-import { mkdirSync } from "node:fs";
+import { closeSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { meteringError } from "../metering/errors.ts";
@@ -30,6 +37,8 @@ export interface EnergyTotals {
 }
 
 const READINGS_PER_INSERT = 50;
+/** WAL size at which `write()` checkpoints it into the database (then truncates it). */
+const CHECKPOINT_WAL_BYTES = 32 * 1024 * 1024;
 const byKey = (a: StoredReading, b: StoredReading) => (a.meterId < b.meterId ? -1 : a.meterId > b.meterId ? 1 : a.timeMs - b.timeMs);
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -102,6 +111,8 @@ export class BillingLedger {
   private readonly insertAnchor;
   private readonly commitTx: (batch: LedgerBatch) => void;
   private closed = false;
+  /** The WAL file, to fsync (undefined: in memory). */
+  private walFd: number | undefined;
 
   /** `dataDir` null: an in-memory ledger (tests, benchmarks of the core). */
   static open(dataDir: string | null): BillingLedger {
@@ -115,6 +126,7 @@ export class BillingLedger {
       db = new Database(dataDir === null ? ":memory:" : join(dataDir, "billing.sqlite"), { timeout: 0 });
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = FULL");
+      db.pragma("wal_autocheckpoint = 0");
       // One writer: the exclusive lock is taken by the first write below and kept.
       db.pragma("locking_mode = EXCLUSIVE");
       db.exec(`
@@ -140,6 +152,11 @@ export class BillingLedger {
       throw meteringError("BILLING_STORE_FAILED", `cannot open the billing ledger in ${String(dataDir)}: ${message}`);
     }
     this.db = db;
+    if (dataDir !== null) {
+      // The schema statements above wrote to the WAL: it exists now, and lives until close.
+      this.walFd = openSync(join(dataDir, "billing.sqlite-wal"), "r+");
+      db.pragma("synchronous = OFF");
+    }
     this.insertRecord = db.prepare(
       "INSERT OR IGNORE INTO intervals (meter_id, interval_start, revision, from_ms, interval_end, kind, import_mwh, export_mwh, estimated, tariff, period, import_price, export_price, amount, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     );
@@ -177,11 +194,43 @@ export class BillingLedger {
 
   /** Writes a batch in one transaction; on return it is durable. Throws BILLING_STORE_FAILED. */
   commit(batch: LedgerBatch): void {
+    this.write(batch);
+    try {
+      if (this.walFd !== undefined) fsyncSync(this.walFd);
+    } catch (e) {
+      throw meteringError("BILLING_STORE_FAILED", `billing ledger flush failed: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Writes a batch in one transaction, not yet durable: `sync()` makes it so (readers of this
+   * ledger see it at once). Throws BILLING_STORE_FAILED.
+   */
+  write(batch: LedgerBatch): void {
     if (this.closed) throw meteringError("BILLING_STORE_FAILED", "the billing ledger is closed");
     try {
       this.commitTx(batch);
+      if (this.walFd !== undefined && fstatSync(this.walFd).size >= CHECKPOINT_WAL_BYTES) this.checkpoint();
     } catch (e) {
       throw meteringError("BILLING_STORE_FAILED", `billing ledger write failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Resolves once every batch written so far is on disk (fsync of the WAL off the event loop). */
+  sync(): Promise<void> {
+    const fd = this.walFd;
+    if (fd === undefined) return Promise.resolve();
+    return new Promise((resolve, reject) =>
+      fsync(fd, (e) => (e ? reject(meteringError("BILLING_STORE_FAILED", `billing ledger flush failed: ${e.message}`)) : resolve())),
+    );
+  }
+
+  private checkpoint(): void {
+    this.db.pragma("synchronous = FULL");
+    try {
+      this.db.pragma("wal_checkpoint(TRUNCATE)");
+    } finally {
+      this.db.pragma("synchronous = OFF");
     }
   }
 
@@ -308,6 +357,12 @@ export class BillingLedger {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // The checkpoint SQLite runs at close must flush the database before it drops the WAL.
+    if (this.walFd !== undefined) {
+      this.db.pragma("synchronous = FULL");
+      closeSync(this.walFd);
+      this.walFd = undefined;
+    }
     this.db.close();
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The meter stream of the VPP servient (seed 000: meter_stream → load_agg → billing_update):
  * MQTT in, VEE, aggregation and billing in one pass (MeterStreamCore), accepted readings and
- * ledger rows committed in one transaction per event-loop turn (or per `batchSize` readings), and
- * only then the MQTT acknowledgements. Aggregates are published every `aggregateEveryMs`.
+ * ledger rows written in one transaction per batch (group commit, see `commitEveryMs`), and the
+ * MQTT acknowledgements sent only once that batch is on disk. Aggregates are published every `aggregateEveryMs`.
  * Lifecycle object: the constructor does nothing; `start()` connects; `stop()` flushes and closes.
  */
 import { randomUUID } from "node:crypto";
@@ -59,6 +59,8 @@ export interface MeterStreamStats extends MeterStreamCounters {
   readonly acked: number;
   readonly pendingAcks: number;
   readonly commits: number;
+  /** Wall ms spent in ledger commits (mostly fsync), the event loop blocked meanwhile. */
+  readonly commitMs: number;
   readonly failed: string | null;
   readonly subscription: string | null;
   readonly brokerUrl: string | null;
@@ -87,6 +89,10 @@ export class MeterStreamPipeline {
   private readonly aggregateListeners = new Set<(a: LoadAggregate) => void>();
   private readonly intervalListeners = new Set<(records: readonly IntervalRecord[]) => void>();
   private commits = 0;
+  /** The acks of the last batch written, sent once it is durable. */
+  private ackChain: Promise<void> = Promise.resolve();
+  private unsyncedAcks = 0;
+  private commitMs = 0;
   private failed: string | null = null;
   private subscription: string | null = null;
   private brokerUrl: string | null = null;
@@ -204,8 +210,9 @@ export class MeterStreamPipeline {
       connected: this.source?.connected ?? false,
       reconnects: this.source?.reconnects ?? 0,
       acked: this.source?.acked ?? 0,
-      pendingAcks: this.pending.acks.length,
+      pendingAcks: this.pending.acks.length + this.unsyncedAcks,
       commits: this.commits,
+      commitMs: Math.round(this.commitMs),
       failed: this.failed,
       subscription: this.subscription,
       brokerUrl: this.brokerUrl,
@@ -217,6 +224,7 @@ export class MeterStreamPipeline {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.flush();
+    await this.ackChain;
     const source = this.source;
     this.source = undefined;
     await source?.stop();
@@ -263,26 +271,47 @@ export class MeterStreamPipeline {
     if (batch.acks.length === 0) return;
     this.pending = emptyPending();
     try {
-      if (batch.readings.length > 0 || batch.records.length > 0) this.ledger.commit(batch);
+      const t = performance.now();
+      if (batch.readings.length > 0 || batch.records.length > 0) this.ledger.write(batch);
+      this.commitMs += performance.now() - t;
     } catch (e) {
-      // Fail-stop: memory is ahead of the disk. Nothing more is acknowledged; a restart replays the
-      // ledger and the broker redelivers what was not acknowledged.
-      this.failed = (e as Error).message;
-      log.error({ err: this.failed }, "billing ledger write failed: meter stream stopped acknowledging");
+      this.failStop(e);
       return;
     }
     this.commits++;
-    if (this.source) this.source.batchAcks(batch.acks);
-    else for (const ack of batch.acks) ack();
-    if (batch.records.length > 0)
-      for (const listener of this.intervalListeners) {
-        try {
-          listener(batch.records);
-        } catch (e) {
-          log.warn({ err: (e as Error).message }, "interval listener failed");
-        }
-      }
+    // Durable once the WAL is flushed (off the event loop, while the next batch is parsed); acks
+    // leave in order, each batch after the one before it.
+    this.unsyncedAcks += batch.acks.length;
+    const wrote = batch.readings.length > 0 || batch.records.length > 0;
+    this.ackChain = Promise.all([this.ackChain, wrote ? this.ledger.sync() : undefined]).then(
+      () => {
+        this.unsyncedAcks -= batch.acks.length;
+        if (this.failed) return;
+        if (this.source) this.source.batchAcks(batch.acks);
+        else for (const ack of batch.acks) ack();
+        if (batch.records.length > 0)
+          for (const listener of this.intervalListeners) {
+            try {
+              listener(batch.records);
+            } catch (e) {
+              log.warn({ err: (e as Error).message }, "interval listener failed");
+            }
+          }
+      },
+      (e: unknown) => this.failStop(e),
+    );
   }
+
+  /**
+   * Fail-stop: memory is ahead of the disk. Nothing more is acknowledged; a restart replays the
+   * ledger and the broker redelivers what was not acknowledged.
+   */
+  private failStop(e: unknown): void {
+    if (this.failed) return;
+    this.failed = (e as Error).message;
+    log.error({ err: this.failed }, "billing ledger write failed: meter stream stopped acknowledging");
+  }
+
 
   private replayLedger(): void {
     const restored = this.ledger.restoreState(this.core.vee.options.lateWindowMs);

@@ -60,6 +60,27 @@ describe("billing ledger", () => {
     }
   });
 
+  it("write() is visible at once and durable after sync(); many readings go in 50 per statement, in any order", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gridthings-ledger-"));
+    dirs.push(dir);
+    const ledger = BillingLedger.open(dir);
+    // 123 readings of 3 meters, interleaved as the stream delivers them: 2 statements of 50, 23 alone.
+    const readings = Array.from({ length: 123 }, (_, i) => ({ meterId: `m${i % 3}`, timeMs: T0 + Math.floor(i / 3) * 15_000, sequence: Math.floor(i / 3), importMilliWh: i, exportMilliWh: 0, activePowerW: 1 }));
+    ledger.write({ records: [row(0)], readings, anchors: [] });
+    expect(ledger.rowCount()).toEqual({ intervals: 1, readings: 123 });
+    await ledger.sync();
+    ledger.write({ records: [], readings: readings.slice(0, 60), anchors: [] }); // redelivered: no-op
+    await ledger.sync();
+    ledger.close();
+    const again = BillingLedger.open(dir);
+    try {
+      expect(again.rowCount()).toEqual({ intervals: 1, readings: 123 });
+    } finally {
+      again.close();
+    }
+    await expect(BillingLedger.open(null).sync()).resolves.toBeUndefined();
+  });
+
   it("a second process (here: a second open) cannot write the same ledger", async () => {
     const dir = await mkdtemp(join(tmpdir(), "gridthings-ledger-"));
     dirs.push(dir);

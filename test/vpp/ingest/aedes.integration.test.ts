@@ -82,7 +82,7 @@ describe("meter stream over aedes (wildcard)", () => {
     const b = await broker();
     const broken = BillingLedger.open(null);
     cleanups.push(() => broken.close());
-    broken.commit = () => {
+    broken.write = () => {
       throw new Error("disk full");
     };
     const first = new MeterStreamPipeline({ ledger: broken, tariff: flatTariff(), now: NOW, clientId: "vpp-meters-session", aggregateEveryMs: 0 });
@@ -100,6 +100,21 @@ describe("meter stream over aedes (wildcard)", () => {
     cleanups.push(() => second.stop());
     await waitFor("redelivery of the 61 unacknowledged readings", () => second.stats().acked >= 61);
     expect(ledger.totals("meter-a").importMilliWh).toBe(600_000); // one interval, T0 to T0 + 15 min: 60 readings × 10 Wh
+  });
+
+  it("acknowledges nothing when the ledger cannot flush its writes to disk", async () => {
+    const b = await broker();
+    const ledger = BillingLedger.open(null);
+    cleanups.push(() => ledger.close());
+    ledger.sync = () => Promise.reject(new Error("fsync: EIO"));
+    const pipeline = new MeterStreamPipeline({ ledger, tariff: flatTariff(), now: NOW, aggregateEveryMs: 0 });
+    await pipeline.start({ brokerUrl: b.url, meters: [{ id: "meter-a", region: "r", substation: "s", feeder: "f" }] });
+    cleanups.push(() => pipeline.stop());
+    const p = await pub(b.url);
+    for (let i = 0; i <= 10; i++) await p.publishAsync("meter-a/events/reading", reading("meter-a", i), { qos: 1 });
+    await waitFor("the failure", () => pipeline.stats().failed !== null);
+    expect(pipeline.stats().failed).toContain("EIO");
+    expect(pipeline.stats().acked).toBe(0);
   });
 
   it("follows the ensemble: a meter that joins is ingested, one that leaves is refused", async () => {
