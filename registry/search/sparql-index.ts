@@ -37,12 +37,12 @@ export interface SparqlIndexOptions {
 const CACHE_ENTRIES = 256;
 const CACHE_BYTES = 32 * 1024 * 1024;
 /**
- * Writes are handed to the worker once the directory has had none for IDLE_MS, and at the latest
+ * Writes are handed to the workers once the directory has had none for IDLE_MS, and at the latest
  * MAX_LAG_MS after the oldest waiting one (or at once when a query comes). Indexing costs four times
  * the CPU of the durable write itself (oxigraph loads a 400-quad TD in about 2 ms): a burst of
  * registrations is acknowledged at full speed first and indexed right after.
  */
-const IDLE_MS = 100;
+const IDLE_MS = 250;
 const MAX_LAG_MS = 10_000;
 
 /**
