@@ -119,7 +119,7 @@ describe("VPP end to end: directory, site and VPP in separate processes", () => 
 
   beforeAll(async () => {
     stack = await startStack(dataDir, ["--mqtt-port", "0", "--speed", "10", "--ttl", "600", "--external-thing", "bess-north-2"], ["--control-ms", "200", "--metering", "off"], { battery: "bess-north-2", ttl: "6" });
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     const codes = [];
@@ -197,7 +197,7 @@ describe("VPP end to end: directory, site and VPP in separate processes", () => 
     expect(vppTd).toBeDefined();
     const regulation = await json<{ mode: string; activeBatteries: number }>(vppTd!.properties.regulation!.forms[0]!.href);
     expect(regulation.activeBatteries).toBe(2);
-  }, 120_000);
+  }, 180_000);
 });
 
 describe("VPP end to end: a broker restart loses no billing interval", () => {
