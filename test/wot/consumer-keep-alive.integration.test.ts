@@ -15,6 +15,7 @@ describe("Consumer over HTTP", () => {
 
   beforeAll(async () => {
     server = createServer((req, res) => {
+      if (req.url?.startsWith("/slow/")) return; // never answers
       res.setHeader("content-type", "application/json");
       res.end(req.url?.endsWith("/properties/x") ? "42" : "null");
     });
@@ -50,5 +51,16 @@ describe("Consumer over HTTP", () => {
     const thing = await consumer.consume(td("d"), "http");
     await expect(consumer.read(thing, "nope")).rejects.toThrow();
     expect(await consumer.read(thing, "x")).toBe(42);
+  });
+
+  it("a call that gets no answer in time fails with DEVICE_UNAVAILABLE, naming the Thing by its title", async () => {
+    const quick = new Consumer({ timeoutMs: 300, protocols: ["http"] });
+    await quick.start();
+    try {
+      const thing = await quick.consume(td("slow"), "http");
+      await expect(quick.read(thing, "x")).rejects.toMatchObject({ code: "DEVICE_UNAVAILABLE", message: expect.stringContaining("read slow.x") });
+    } finally {
+      await quick.stop();
+    }
   });
 });
