@@ -40,12 +40,16 @@ export function createApi(token) {
     let controller;
     let lastId;
     const run = async () => {
+      let failure;
+      let delay = retryMs;
       while (!closed) {
         controller = new AbortController();
         try {
           const r = await fetch(path, { headers: headers({ accept: "text/event-stream", ...(lastId ? { "last-event-id": lastId } : {}) }), signal: controller.signal });
           if (!r.ok || !r.body) throw new ApiError(r.status, await r.json().catch(() => undefined));
           onState("open");
+          failure = undefined;
+          delay = retryMs;
           const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
           let buffer = "";
           for (;;) {
@@ -83,10 +87,13 @@ export function createApi(token) {
             onState("closed", e);
             return;
           }
+          failure = e instanceof ApiError ? e : undefined;
         }
         if (closed) break;
-        onState("retrying");
-        await new Promise((r) => setTimeout(r, retryMs));
+        onState("retrying", failure);
+        await new Promise((r) => setTimeout(r, delay));
+        // A part that does not run here (503) or keeps failing is asked again less and less often.
+        delay = failure ? Math.min(delay * 2, 30_000) : retryMs;
       }
       onState("closed");
     };
