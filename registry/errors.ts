@@ -17,6 +17,7 @@ export const REGISTRY_ERRORS = {
   JSONPATH_INVALID: { status: 400, title: "The JSONPath query is not valid RFC 9535" },
   SPARQL_INVALID: { status: 400, title: "The SPARQL query is not valid" },
   SPARQL_FORM_UNSUPPORTED: { status: 400, title: "Only SELECT, ASK, CONSTRUCT and DESCRIBE queries are accepted" },
+  SPARQL_NOT_SHARDABLE: { status: 400, title: "The directory holds more TDs than one SPARQL store, and this query cannot be merged exactly across its stores" },
   SEARCH_TIMEOUT: { status: 503, title: "The query ran longer than the directory allows" },
   SEARCH_RESULT_TOO_LARGE: { status: 400, title: "The query result exceeds the directory's result limit" },
   AUTH_REQUIRED: { status: 401, title: "A valid bearer token is required" },

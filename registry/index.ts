@@ -40,6 +40,8 @@ export interface DirectoryPartOptions {
   eventCapacity?: number;
   /** Index TDs for SPARQL (default true). */
   sparql?: boolean;
+  /** Most TDs in one SPARQL store (default 25,000); a larger directory is indexed in shards of this many. */
+  sparqlShardSize?: number;
   /** Serve the directory browser at `/` too (default true); it is always at /directory-ui/. Off when the operator console owns `/`. */
   rootPage?: boolean;
   /** Another store behind the same port (tests); default: SQLite in dataDir. */
@@ -58,7 +60,7 @@ export function createDirectoryPart(options: DirectoryPartOptions): DirectoryPar
   const directory = new Directory({ store, validator: new TdValidator(), policy: { maxTtlSeconds: options.maxTtlSeconds }, now });
   const hub = new EventHub({ capacity: options.eventCapacity ?? 10_000, firstId: now().getTime() * 1000 });
   directory.onChange(hub.onChange);
-  const sparql = options.sparql === false ? undefined : new SparqlIndex({ timeoutMs: options.searchTimeoutMs ?? 5000, maxResultBytes: options.maxSearchResultBytes ?? 16 * 1024 * 1024 });
+  const sparql = options.sparql === false ? undefined : new SparqlIndex({ timeoutMs: options.searchTimeoutMs ?? 5000, maxResultBytes: options.maxSearchResultBytes ?? 16 * 1024 * 1024, shardSize: options.sparqlShardSize });
   if (sparql) directory.onChange(sparql.onChange);
   let purgeTimer: NodeJS.Timeout | undefined;
   let events: { closeAll(): void } | undefined;

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { logger } from "../../src/log/logger.ts";
 import { fail } from "../errors.ts";
-import type { IndexChange, WorkerMessage, WorkerReply } from "./sparql-worker.ts";
+import type { IndexChange, WorkerMessage, WorkerOptions, WorkerReply } from "./sparql-worker.ts";
 
 const log = logger("registry.sparql");
 
@@ -11,7 +11,7 @@ const CHUNK = 500;
 interface Pending {
   resolve: (body: string) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 export interface IndexWorkerOptions {
@@ -20,6 +20,10 @@ export interface IndexWorkerOptions {
   timeoutMs: number;
   /** Every TD this store holds, as of now: indexed at start and whenever the worker is rebuilt. */
   snapshot: () => IndexChange[];
+  /** For shards: blank node labels of their own, and garbage estimates. */
+  worker?: WorkerOptions;
+  /** With worker.trackGarbage: the estimate after each batch. */
+  onGarbage?: (quads: number) => void;
 }
 
 /**
@@ -66,6 +70,25 @@ export class IndexWorker {
     });
   }
 
+  /** Resolves once the worker has handled everything posted before (no time limit: a rebuild takes a while). */
+  ready(): Promise<void> {
+    return this.untimed({ op: "ping", qid: 0 }).then(() => undefined);
+  }
+
+  /** Re-serialises an N-Triples graph in `format`, in the worker. */
+  convert(ntriples: string, format: string): Promise<string> {
+    return this.untimed({ op: "convert", qid: 0, ntriples, format });
+  }
+
+  private untimed(message: Extract<WorkerMessage, { op: "ping" | "convert" }>): Promise<string> {
+    if (!this.worker) return Promise.reject(fail("STORE_FAILED", "the SPARQL index is not running"));
+    const qid = this.nextQid++;
+    return new Promise<string>((resolve, reject) => {
+      this.pending.set(qid, { resolve, reject, timer: undefined });
+      this.post({ ...message, qid });
+    });
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.rejectAll(fail("STORE_FAILED", "the directory is stopping"));
@@ -91,7 +114,7 @@ export class IndexWorker {
   }
 
   private spawn(): void {
-    const worker = new Worker(new URL("./sparql-worker-boot.mjs", import.meta.url));
+    const worker = new Worker(new URL("./sparql-worker-boot.mjs", import.meta.url), { workerData: this.options.worker ?? {} });
     worker.unref();
     worker.on("message", (m: WorkerReply) => this.reply(m));
     worker.on("error", (e) => {
@@ -104,6 +127,7 @@ export class IndexWorker {
 
   private reply(m: WorkerReply): void {
     if (m.started) return this.started(m.qid);
+    if (m.garbage !== undefined) return this.options.onGarbage?.(m.garbage);
     if (m.broken && !this.broken) {
       this.broken = m.message;
       log.error({ reason: m.message, store: this.options.name }, "the SPARQL index cannot take more TDs; SPARQL search is off until the directory restarts with fewer TDs or SPARQL off");

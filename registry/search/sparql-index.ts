@@ -1,6 +1,8 @@
 import type { Change, Entry } from "../directory.ts";
 import { fail } from "../errors.ts";
 import { IndexWorker } from "./index-worker.ts";
+import { planShardedQuery } from "./shard-plan.ts";
+import { ShardedIndex, type ShardStats } from "./sharded-index.ts";
 import type { IndexChange } from "./sparql-worker.ts";
 
 export type QueryForm = "SELECT" | "ASK" | "CONSTRUCT" | "DESCRIBE";
@@ -31,7 +33,16 @@ function sameButRegistration(a: Entry, b: Entry): boolean {
 export interface SparqlIndexOptions {
   timeoutMs: number;
   maxResultBytes: number;
+  /**
+   * Most TDs in one oxigraph store (default 25,000; WebAssembly caps a store at 4 GiB, about 36,000
+   * site TDs). A directory with more is indexed in shards of this many (see ShardedIndex).
+   */
+  shardSize?: number;
+  /** Sharded only: a shard is rebuilt once its removed-but-not-freed quads exceed this share of its capacity (default 0.25). */
+  shardGarbageShare?: number;
 }
+
+export const DEFAULT_SHARD_SIZE = 25_000;
 
 /** Answers kept per index generation: at most this many, and this many bytes in all. */
 const CACHE_ENTRIES = 256;
@@ -59,6 +70,7 @@ const MAX_LAG_MS = 10_000;
  */
 export class SparqlIndex {
   private all: IndexWorker | undefined;
+  private sharded: ShardedIndex | undefined;
   private open: IndexWorker | undefined;
   private snapshot: () => readonly Entry[] = () => [];
   private readonly households = new Set<string>();
@@ -77,6 +89,7 @@ export class SparqlIndex {
     this.snapshot = snapshot;
     const entries = snapshot();
     for (const e of entries) if (e.household) this.households.add(e.id);
+    if (entries.length > this.shardSize) return void this.shard();
     this.all = new IndexWorker({ name: "all", timeoutMs: this.options.timeoutMs, snapshot: () => this.snapshot().map(changeOf) }).start();
     if (this.households.size > 0) this.openStore();
   }
@@ -86,12 +99,27 @@ export class SparqlIndex {
     else if (change.type === "thing_created" || !sameButRegistration(change.previous, change.entry)) this.enqueue({ id: change.entry.id, json: change.entry.json, household: change.entry.household });
   };
 
+  /** Sharded: the shards' sizes and garbage (for tests and logs); undefined with one store. */
+  shardStats(): ShardStats[] | undefined {
+    return this.sharded?.stats();
+  }
+
   async query(query: string, format: string, privileged: boolean): Promise<string> {
-    if (!this.all) throw fail("STORE_FAILED", "the SPARQL index is not running");
+    if (!this.all && !this.sharded) throw fail("STORE_FAILED", "the SPARQL index is not running");
     const key = `${privileged ? "p" : "o"} ${format} ${query}`;
     const known = this.answers.get(key);
     if (known !== undefined) return this.checkSize(known);
     this.flush();
+    if (this.sharded) {
+      const sharded = this.sharded;
+      const plan = planShardedQuery(query);
+      const generation = this.generation;
+      const shardsGeneration = sharded.generation;
+      const body = await sharded.query(plan, format, privileged);
+      if (generation === this.generation && shardsGeneration === sharded.generation) this.remember(key, body);
+      return this.checkSize(body);
+    }
+    if (!this.all) throw fail("STORE_FAILED", "the SPARQL index is not running");
     const store = privileged || !this.open ? this.all : this.open;
     const generation = this.generation;
     const storeGeneration = store.generation;
@@ -103,9 +131,23 @@ export class SparqlIndex {
   async stop(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.queued.clear();
-    await Promise.all([this.all?.stop(), this.open?.stop()]);
+    await Promise.all([this.all?.stop(), this.open?.stop(), this.sharded?.stop()]);
     this.all = undefined;
     this.open = undefined;
+    this.sharded = undefined;
+  }
+
+  private get shardSize(): number {
+    return this.options.shardSize ?? DEFAULT_SHARD_SIZE;
+  }
+
+  /** From here on the directory is indexed in shards, filled from the directory as it is now. */
+  private shard(): void {
+    const single = [this.all, this.open];
+    this.all = undefined;
+    this.open = undefined;
+    for (const worker of single) void worker?.stop();
+    this.sharded = new ShardedIndex({ timeoutMs: this.options.timeoutMs, maxResultBytes: this.options.maxResultBytes, shardSize: this.shardSize, garbageShare: this.options.shardGarbageShare ?? 0.25 }, this.snapshot).start();
   }
 
   private openStore(): void {
@@ -160,9 +202,13 @@ export class SparqlIndex {
   private flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.queued.size === 0 || !this.all) return;
+    if (this.queued.size === 0 || (!this.all && !this.sharded)) return;
     const changes = [...this.queued.values()];
     this.queued = new Map();
+    if (this.sharded) return this.sharded.index(changes);
+    // The directory has outgrown one store: shards are filled from it as it is now, these changes included.
+    if (this.snapshot().length > this.shardSize) return this.shard();
+    if (!this.all) return;
     this.all.index(changes.map(({ id, json }) => ({ id, json })));
     // A new open store starts from the directory as it is now, which has these changes already.
     if (!this.open && this.households.size > 0) this.openStore();

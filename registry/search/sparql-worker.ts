@@ -3,7 +3,7 @@
 // sent before it.
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import oxigraph from "oxigraph";
 import { graphIri, tdToNQuads } from "./td-to-nquads.ts";
 
@@ -13,7 +13,21 @@ export interface IndexChange {
   json?: string;
 }
 
-export type WorkerMessage = { op: "index"; changes: IndexChange[] } | { op: "query"; qid: number; query: string; format: string };
+export type WorkerMessage =
+  | { op: "index"; changes: IndexChange[] }
+  | { op: "query"; qid: number; query: string; format: string }
+  /** Answers once every message before it is handled (a rebuilt shard is ready). */
+  | { op: "ping"; qid: number }
+  /** Re-serialises an N-Triples graph (merged shard answers) in another RDF format. */
+  | { op: "convert"; qid: number; ntriples: string; format: string };
+
+/** What a worker is started with (all optional: the single store needs none). */
+export interface WorkerOptions {
+  /** Starts every blank node label: shards get different ones, so merged answers never mix two TDs' nodes. */
+  blankTag?: string;
+  /** Estimate the quads removed but not freed, and report them after each batch. */
+  trackGarbage?: boolean;
+}
 
 /** What the worker posts back: query answers (qid > 0), progress and failures (qid -1). */
 export interface WorkerReply {
@@ -24,6 +38,8 @@ export interface WorkerReply {
   message?: string;
   /** The store cannot take more (WebAssembly memory exhausted); it answers no query any more. */
   broken?: boolean;
+  /** After an index batch, with trackGarbage: quads removed but still held by oxigraph (an estimate from above). */
+  garbage?: number;
 }
 
 // Indexing is background work: at a lower CPU priority than the directory's own thread (Linux: a
@@ -45,6 +61,35 @@ const graphs = new Set<string>();
 // change costs no memory. (Fresh labels on every update grew the store without bound.)
 const blankPrefixes = new Map<string, string>();
 let broken: string | undefined;
+const options = (workerData ?? {}) as WorkerOptions;
+const blankTag = options.blankTag ?? "";
+// With trackGarbage: a 32-bit hash of each line of every TD's quads. A quad of the old version that
+// the new one does not have stays allocated in oxigraph; one that comes back later is revived, so
+// the count errs high (a rebuild a little early), never low.
+const quadHashes = new Map<string, Uint32Array>();
+let garbage = 0;
+
+function hashLines(nquads: string): Uint32Array {
+  const lines = nquads.split("\n");
+  const out = new Uint32Array(lines.length);
+  lines.forEach((line, i) => {
+    let h = 0x811c9dc5;
+    for (let k = 0; k < line.length; k++) h = Math.imul(h ^ line.charCodeAt(k), 0x01000193);
+    out[i] = h >>> 0;
+  });
+  return out;
+}
+
+function countGarbage(graph: string, nquads: string | undefined): void {
+  const old = quadHashes.get(graph);
+  const next = nquads === undefined ? undefined : hashLines(nquads);
+  if (old) {
+    const kept = new Set(next);
+    for (const h of old) if (!kept.has(h)) garbage++;
+  }
+  if (next) quadHashes.set(graph, next);
+  else quadHashes.delete(graph);
+}
 
 function drop(graph: string): void {
   if (!graphs.has(graph)) return;
@@ -55,7 +100,7 @@ function drop(graph: string): void {
 function blankPrefixOf(graph: string): string {
   let prefix = blankPrefixes.get(graph);
   if (prefix === undefined) {
-    prefix = `t${blankPrefixes.size}`;
+    prefix = `${blankTag}t${blankPrefixes.size}`;
     blankPrefixes.set(graph, prefix);
   }
   return prefix;
@@ -64,8 +109,13 @@ function blankPrefixOf(graph: string): string {
 function index(change: IndexChange): void {
   const graph = graphIri(change.id);
   drop(graph);
-  if (change.json === undefined) return;
-  store.load(tdToNQuads(JSON.parse(change.json) as Record<string, unknown>, blankPrefixOf(graph)), { format: "application/n-quads", lenient: true, no_transaction: true });
+  if (change.json === undefined) {
+    if (options.trackGarbage) countGarbage(graph, undefined);
+    return;
+  }
+  const nquads = tdToNQuads(JSON.parse(change.json) as Record<string, unknown>, blankPrefixOf(graph));
+  if (options.trackGarbage) countGarbage(graph, nquads);
+  store.load(nquads, { format: "application/n-quads", lenient: true, no_transaction: true });
   graphs.add(graph);
 }
 
@@ -103,7 +153,21 @@ function query(m: Extract<WorkerMessage, { op: "query" }>): void {
   }
 }
 
+function convert(m: Extract<WorkerMessage, { op: "convert" }>): void {
+  try {
+    const graph = new oxigraph.Store();
+    graph.load(m.ntriples, { format: "application/n-triples", lenient: true, no_transaction: true });
+    parentPort?.postMessage({ qid: m.qid, ok: true, body: graph.dump({ format: m.format }) } satisfies WorkerReply);
+  } catch (e) {
+    parentPort?.postMessage({ qid: m.qid, ok: false, message: e instanceof Error ? e.message : String(e) } satisfies WorkerReply);
+  }
+}
+
 parentPort?.on("message", (m: WorkerMessage) => {
-  if (m.op === "index") indexAll(m.changes);
+  if (m.op === "index") {
+    indexAll(m.changes);
+    if (options.trackGarbage) parentPort?.postMessage({ qid: -1, garbage } satisfies WorkerReply);
+  } else if (m.op === "ping") parentPort?.postMessage({ qid: m.qid, ok: true, body: "" } satisfies WorkerReply);
+  else if (m.op === "convert") convert(m);
   else query(m);
 });
