@@ -157,7 +157,7 @@ function convert(m: Extract<WorkerMessage, { op: "convert" }>): void {
   try {
     const graph = new oxigraph.Store();
     graph.load(m.ntriples, { format: "application/n-triples", lenient: true, no_transaction: true });
-    parentPort?.postMessage({ qid: m.qid, ok: true, body: graph.dump({ format: m.format }) } satisfies WorkerReply);
+    parentPort?.postMessage({ qid: m.qid, ok: true, body: graph.dump({ format: m.format, from_graph_name: oxigraph.defaultGraph() }) } satisfies WorkerReply);
   } catch (e) {
     parentPort?.postMessage({ qid: m.qid, ok: false, message: e instanceof Error ? e.message : String(e) } satisfies WorkerReply);
   }
