@@ -146,7 +146,8 @@ export class SparqlIndex {
     const single = [this.all, this.open];
     this.all = undefined;
     this.open = undefined;
-    for (const worker of single) void worker?.stop();
+    // They finish the queries they have before they stop.
+    for (const worker of single) void worker?.ready().catch(() => undefined).finally(() => void worker.stop());
     this.sharded = new ShardedIndex({ timeoutMs: this.options.timeoutMs, maxResultBytes: this.options.maxResultBytes, shardSize: this.shardSize, garbageShare: this.options.shardGarbageShare ?? 0.25 }, this.snapshot).start();
   }
 
