@@ -1,3 +1,4 @@
+import { createSseParser } from "../../src/console/assets/sse-parse.js";
 /** A minimal Server-Sent Events reader for route tests: fetch with a bearer token, events as they arrive. */
 export interface SseMessage {
   event: string;
@@ -20,29 +21,13 @@ export async function openSse(url: string, token?: string): Promise<SseClient> {
   if (r.ok && r.body) {
     void (async () => {
       const reader = r.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
+      const feed = createSseParser();
       try {
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buffer += value;
-          let cut;
-          while ((cut = buffer.indexOf("\n\n")) >= 0) {
-            const block = buffer.slice(0, cut);
-            buffer = buffer.slice(cut + 2);
-            const m: SseMessage = { event: "message", data: undefined };
-            const data: string[] = [];
-            for (const line of block.split("\n")) {
-              if (line.startsWith(":")) continue;
-              const [field, ...rest] = line.split(":");
-              const v = rest.join(":").replace(/^ /, "");
-              if (field === "event") m.event = v;
-              else if (field === "data") data.push(v);
-              else if (field === "id") m.id = v;
-            }
-            if (data.length === 0) continue;
-            m.data = JSON.parse(data.join("\n"));
-            received.push(m);
+          for (const m of feed(value)) {
+            received.push({ event: m.event, data: m.data, ...(m.id !== undefined ? { id: m.id } : {}) });
             for (const w of waiters) w();
           }
         }

@@ -29,3 +29,16 @@ export function hostedTd(runtime: SiteRuntime, name: string): JsonObject {
   if (!thing) throw new Error(`no Thing ${name}`);
   return thing.td;
 }
+
+/** The small site's charge points alone, with an operator and a reader token, on a wall clock the test drives (10 ms ticks). */
+export function chargePointSite(tokens: { operator: string; reader: string }, realNow: () => number): Promise<SiteRuntime> {
+  return loopbackSite("small.site.json", {
+    tokenEntries: [
+      { token: tokens.operator, subject: "operator", roles: ["operator"] },
+      { token: tokens.reader, subject: "reader", roles: ["reader"] },
+    ],
+    kinds: ["charge-point"],
+    realNow,
+    tickMs: 10,
+  });
+}

@@ -2,6 +2,7 @@
 // that carry the problem (status, code, title, detail and the extension members such as
 // expected_version or validationErrors), and Server-Sent Events over fetch (EventSource cannot
 // send an Authorization header).
+import { createSseParser } from "./sse-parse.js";
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -51,33 +52,12 @@ export function createApi(token) {
           failure = undefined;
           delay = retryMs;
           const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
-          let buffer = "";
+          const feed = createSseParser();
           for (;;) {
             const { value, done } = await reader.read();
             if (done) break;
-            buffer += value;
-            let cut;
-            while ((cut = buffer.indexOf("\n\n")) >= 0) {
-              const block = buffer.slice(0, cut);
-              buffer = buffer.slice(cut + 2);
-              const message = { event: "message", data: "", id: undefined };
-              const data = [];
-              for (const line of block.split("\n")) {
-                if (line.startsWith(":")) continue;
-                const colon = line.indexOf(":");
-                const field = colon < 0 ? line : line.slice(0, colon);
-                const v = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-                if (field === "event") message.event = v;
-                else if (field === "data") data.push(v);
-                else if (field === "id") message.id = lastId = v;
-              }
-              if (data.length === 0) continue;
-              const text = data.join("\n");
-              try {
-                message.data = JSON.parse(text);
-              } catch {
-                message.data = text;
-              }
+            for (const message of feed(value)) {
+              if (message.id !== undefined) lastId = message.id;
               onEvent(message);
             }
           }

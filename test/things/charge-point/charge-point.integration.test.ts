@@ -6,7 +6,7 @@
 import mqttjs from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SiteRuntime } from "../../../src/site/runtime.ts";
-import { hostedTd, loopbackSite } from "../../support/site.ts";
+import { hostedTd, chargePointSite } from "../../support/site.ts";
 import { Consumer } from "../../../src/wot/consumer.ts";
 import type { JsonObject } from "../../../src/wot/published-td.ts";
 
@@ -34,15 +34,7 @@ describe("charge point Things over HTTP and MQTT", () => {
     });
 
   beforeAll(async () => {
-    runtime = await loopbackSite("small.site.json", {
-      tokenEntries: [
-        { token: OPERATOR, subject: "operator", roles: ["operator"] },
-        { token: READER, subject: "reader", roles: ["reader"] },
-      ],
-      kinds: ["charge-point"],
-      realNow: () => real,
-      tickMs: 10,
-    });
+    runtime = await chargePointSite({ operator: OPERATOR, reader: READER }, () => real);
     await runtime.start();
     await consumer.start();
   }, 60_000);

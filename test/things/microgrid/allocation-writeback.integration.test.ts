@@ -16,7 +16,7 @@ import type { SiteRuntime } from "../../../src/site/runtime.ts";
 import type { JsonObject } from "../../../src/wot/published-td.ts";
 import { AllocationWriter } from "../../../things/microgrid/allocation-writer.ts";
 import { LiveTelemetryFeed } from "../../../things/microgrid/live-telemetry.ts";
-import { loopbackSite } from "../../support/site.ts";
+import { chargePointSite } from "../../support/site.ts";
 
 const OPERATOR = "operator-token-writeback-0001";
 const READER = "reader-token-writeback-000001";
@@ -76,15 +76,7 @@ describe("allocation write-back to the charge points", () => {
   const audit = () => service.stream("allocation_writes", { microgrid_id: MG }).map((r) => ({ type: r.type, ...(r.payload as unknown as AllocationWrite) }));
 
   beforeAll(async () => {
-    runtime = await loopbackSite("small.site.json", {
-      tokenEntries: [
-        { token: OPERATOR, subject: "operator", roles: ["operator"] },
-        { token: READER, subject: "reader", roles: ["reader"] },
-      ],
-      kinds: ["charge-point"],
-      realNow: () => real,
-      tickMs: 10,
-    });
+    runtime = await chargePointSite({ operator: OPERATOR, reader: READER }, () => real);
     await runtime.start();
     service = await MicrogridService.open({ storage: new InMemoryStorage(), definitions: [definition] });
     feed = new LiveTelemetryFeed({ service, microgrid_id: MG, tds: tds(), mqttUrl: null, intervalMs: 3_600_000 });

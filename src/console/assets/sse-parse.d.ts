@@ -1,0 +1,6 @@
+export interface SseMessage {
+  event: string;
+  data: unknown;
+  id: string | undefined;
+}
+export function createSseParser(): (chunk: string) => SseMessage[];
