@@ -89,9 +89,10 @@ export class IndexWorker {
     });
   }
 
-  async stop(): Promise<void> {
+  /** Stops the worker; queries still waiting get `reason` (by default: the directory is stopping). */
+  async stop(reason: Error = fail("STORE_FAILED", "the directory is stopping")): Promise<void> {
     this.stopped = true;
-    this.rejectAll(fail("STORE_FAILED", "the directory is stopping"));
+    this.rejectAll(reason);
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();

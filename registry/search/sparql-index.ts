@@ -146,8 +146,8 @@ export class SparqlIndex {
     const single = [this.all, this.open];
     this.all = undefined;
     this.open = undefined;
-    // They finish the queries they have before they stop.
-    for (const worker of single) void worker?.ready().catch(() => undefined).finally(() => void worker.stop());
+    // Stopped at once: they may have thousands of TDs still to index. A query waiting on them is asked again.
+    for (const worker of single) void worker?.stop(fail("SEARCH_TIMEOUT", "the SPARQL index was split into shards while this query waited; try again"));
     this.sharded = new ShardedIndex({ timeoutMs: this.options.timeoutMs, maxResultBytes: this.options.maxResultBytes, shardSize: this.shardSize, garbageShare: this.options.shardGarbageShare ?? 0.25 }, this.snapshot).start();
   }
 
