@@ -5,7 +5,7 @@
  * the signed-in token, so a role sees in the console exactly what the server gives it.
  */
 import type { FastifyInstance } from "fastify";
-import type { TokenTable } from "../auth/roles.ts";
+import { hasRole, ROLES, type TokenTable } from "../auth/roles.ts";
 import type { FrontDoorPart } from "../frontdoor/server.ts";
 import type { MicrogridService } from "../microgrid-api/service.ts";
 import type { SiteRuntime } from "../site/runtime.ts";
@@ -57,7 +57,8 @@ export function createConsolePart(sources: ConsoleSources): FrontDoorPart {
       app.get<{ Params: { name: string } }>("/console/vendor/:name", async (req, reply) => send(vendor.get(req.params.name), reply));
       app.get("/console/whoami", async (req, reply) => {
         const p = principalOf(req, reply, sources.tokens);
-        return { subject: p.subject, roles: p.roles, ...(p.thingIds ? { thingIds: p.thingIds } : {}) };
+        // `may`: every role the token's roles imply, so pages need no copy of the implication table.
+        return { subject: p.subject, roles: p.roles, may: ROLES.filter((r) => hasRole(p, r)), ...(p.thingIds ? { thingIds: p.thingIds } : {}) };
       });
       app.get("/console/parts", async () => ({
         vpp: sources.vpp() !== undefined,

@@ -40,8 +40,8 @@ describe("console shell routes", () => {
   });
 
   it("tells who is signed in: anonymous without a token, the roles with one, 401 for an unknown, expired or non-bearer token", async () => {
-    expect(await (await fetch(`${url}/console/whoami`)).json()).toEqual({ subject: "anonymous", roles: [] });
-    expect(await (await fetch(`${url}/console/whoami`, { headers: { authorization: "Bearer op-token" } })).json()).toEqual({ subject: "operator", roles: ["operator"] });
+    expect(await (await fetch(`${url}/console/whoami`)).json()).toEqual({ subject: "anonymous", roles: [], may: [] });
+    expect(await (await fetch(`${url}/console/whoami`, { headers: { authorization: "Bearer op-token" } })).json()).toEqual({ subject: "operator", roles: ["operator"], may: ["reader", "operator"] });
     for (const authorization of ["Bearer nope", "Bearer old-token", "Basic b3A6dG9rZW4=", ""]) {
       const r = await fetch(`${url}/console/whoami`, { headers: { authorization } });
       expect(r.status, authorization).toBe(401);

@@ -5,18 +5,10 @@ import { createApi } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const VIEWS = ["overview", "microgrid", "directory", "history", "operations"];
-const state = { token: sessionStorage.getItem("gt-console-token") || "", principal: { subject: "anonymous", roles: [] }, mounted: undefined, listeners: new Set() };
+const state = { token: sessionStorage.getItem("gt-console-token") || "", principal: { subject: "anonymous", roles: [], may: [] }, mounted: undefined, listeners: new Set() };
 
 const api = createApi(() => state.token);
 
-const IMPLIED = {
-  reader: ["reader"],
-  "privileged-reader": ["reader", "privileged-reader"],
-  operator: ["reader", "operator"],
-  writer: ["reader", "writer"],
-  device: ["device"],
-  admin: ["reader", "privileged-reader", "operator", "writer", "device", "admin"],
-};
 
 /** What every view gets. */
 export const ctx = {
@@ -25,8 +17,8 @@ export const ctx = {
   ...api,
   /** The signed-in principal ({subject, roles}); anonymous has no roles. */
   principal: () => state.principal,
-  /** True when a role of the signed-in token implies `role` (the server checks again). */
-  has: (role) => state.principal.roles.some((r) => (IMPLIED[r] ?? []).includes(role)),
+  /** True when a role of the signed-in token implies `role` (the server says which; it checks again on every call). */
+  has: (role) => (state.principal.may ?? []).includes(role),
   /** Called after every sign-in or sign-out; returns an unsubscribe function. */
   onPrincipal(listener) {
     state.listeners.add(listener);
@@ -51,7 +43,7 @@ async function signIn(token) {
   } catch (e) {
     state.token = "";
     sessionStorage.removeItem("gt-console-token");
-    state.principal = { subject: "anonymous", roles: [] };
+    state.principal = { subject: "anonymous", roles: [], may: [] };
     ctx.banner(`Sign-in failed: ${e.message}`);
   }
   const p = state.principal;
