@@ -43,6 +43,8 @@ interface Triple {
   predicate: Term | { type: "path" };
   object: Term;
   graph?: Term;
+  /** In every answer: not inside OPTIONAL, UNION, MINUS or (NOT) EXISTS. */
+  required: boolean;
 }
 
 function notShardable(construct: string): never {
@@ -59,8 +61,8 @@ const isVarLike = (t: Term) => t.termType === "Variable" || t.termType === "Blan
 class Walker {
   readonly triples: Triple[] = [];
 
-  patterns(list: readonly unknown[], graph: Term | undefined): void {
-    for (const p of list) this.pattern(p as { type: string }, graph);
+  patterns(list: readonly unknown[], graph: Term | undefined, required: boolean): void {
+    for (const p of list) this.pattern(p as { type: string }, graph, required);
   }
 
   /** Whether a group pattern always matches at least one triple (a solution tied to a TD). */
@@ -74,27 +76,27 @@ class Walker {
     });
   }
 
-  private pattern(p: { type: string; [k: string]: unknown }, graph: Term | undefined): void {
+  private pattern(p: { type: string; [k: string]: unknown }, graph: Term | undefined, required: boolean): void {
     switch (p.type) {
       case "bgp":
         for (const t of p.triples as Triple[]) {
           if ("type" in t.predicate) notShardable("a property path (such as p/q, ^p, p* or p|q)");
-          this.triples.push(graph ? { ...t, graph } : t);
+          this.triples.push({ ...t, graph, required });
         }
         return;
       case "group":
-        return this.patterns(p.patterns as unknown[], graph);
+        return this.patterns(p.patterns as unknown[], graph, required);
       case "optional":
       case "minus":
-        return this.patterns(p.patterns as unknown[], graph);
+        return this.patterns(p.patterns as unknown[], graph, false);
       case "union":
         for (const branch of p.patterns as unknown[]) {
           if (!this.anchored([branch])) notShardable("a UNION branch without a triple pattern");
-          this.patterns([branch], graph);
+          this.patterns([branch], graph, false);
         }
         return;
       case "graph":
-        return this.patterns(p.patterns as unknown[], p.name as Term);
+        return this.patterns(p.patterns as unknown[], p.name as Term, required);
       case "filter":
         return this.expression(p.expression, graph);
       case "bind":
@@ -115,10 +117,10 @@ class Walker {
     const x = e as { type?: string; operator?: string; args?: unknown[]; aggregation?: string };
     if (x.type === "aggregate") notShardable(`an aggregate (${x.aggregation?.toUpperCase()})`);
     if (x.type === "operation" && (x.operator === "exists" || x.operator === "notexists")) {
-      this.patterns(x.args as unknown[], graph);
+      this.patterns(x.args as unknown[], graph, false);
       return;
     }
-    if (x.type === "bgp" || x.type === "group") return this.pattern(x as { type: string }, graph);
+    if (x.type === "bgp" || x.type === "group") return this.pattern(x as { type: string }, graph, false);
     if (x.type === "operation" || x.type === "functionCall") for (const a of x.args ?? []) this.expression(a, graph);
   }
 }
@@ -134,10 +136,12 @@ function connected(triples: readonly Triple[]): boolean {
     if (j === undefined) owner.set(key, i);
     else parent[find(i)] = find(j);
   };
-  // Variables that can only be bound to blank nodes: a subject somewhere, and an object of a predicate without IRI objects.
-  const subjects = new Set(triples.map((t) => termKey(t.subject)));
+  // Variables that can only be bound to blank nodes: in every answer a subject, and an object of a
+  // predicate without IRI objects (both in patterns every answer matches: an optional one may not).
+  const required = triples.filter((t) => t.required);
+  const subjects = new Set(required.map((t) => termKey(t.subject)));
   const blankOnly = new Set<string>();
-  for (const t of triples) {
+  for (const t of required) {
     const p = t.predicate as Term;
     if (isVarLike(t.object) && p.termType === "NamedNode" && !IRI_OBJECT_PREDICATES.has(p.value) && subjects.has(termKey(t.object))) blankOnly.add(termKey(t.object));
   }
@@ -168,7 +172,7 @@ export function planShardedQuery(query: string): ShardPlan {
   if (q.having?.length) notShardable("HAVING");
   if (q.order?.length) notShardable("ORDER BY");
   const walker = new Walker();
-  walker.patterns(q.where ?? [], undefined);
+  walker.patterns(q.where ?? [], undefined, true);
   if (form === "SELECT" || form === "DESCRIBE") {
     for (const v of (q as { variables: unknown[] }).variables) {
       if (typeof v === "object" && v !== null && "expression" in v) walker.expression((v as { expression: unknown }).expression, undefined);
@@ -180,7 +184,7 @@ export function planShardedQuery(query: string): ShardPlan {
   if (triples.length > 0 && !walker.anchored(q.where ?? [])) notShardable("a group whose answers need no triple pattern");
   if (!connected(triples)) notShardable("triple patterns that are not all joined on one Thing (they could match in different TDs)");
   if (form === "DESCRIBE") {
-    const subjects = new Set(triples.map((t) => termKey(t.subject)));
+    const subjects = new Set(triples.filter((t) => t.required).map((t) => termKey(t.subject)));
     for (const v of (q as { variables: unknown[] }).variables) {
       const t = v as Term;
       if (typeof v === "string" || (t.termType === "Variable" && !subjects.has(termKey(t)))) notShardable("DESCRIBE of a variable that is not the subject of a triple pattern");

@@ -15,6 +15,7 @@ const refusal = (query: string) => {
 describe("planShardedQuery: queries whose answers are the union of every TD's own", () => {
   test.each([
     ["a star on the Thing", `SELECT ?t WHERE { ?t gt:region "north" ; gt:maxDischargePowerW ?p FILTER(?p > 50000) ?t a saref:Device }`],
+    ["a nested node in an OPTIONAL, tied by a required pattern", `SELECT ?t ?x WHERE { ?t td:hasPropertyAffordance ?p . ?p a saref:StateOfCharge OPTIONAL { ?p td:title ?x } }`],
     ["nested nodes through blank-only predicates", `SELECT ?t ?href WHERE { ?t td:hasPropertyAffordance ?p . ?p a saref:StateOfCharge ; td:hasForm ?f . ?f hctl:hasTarget ?href }`],
     ["anything inside one GRAPH ?g", `SELECT ?g WHERE { GRAPH ?g { ?a gt:region ?r . ?b hctl:hasTarget ?r } }`],
     ["OPTIONAL, MINUS and FILTER NOT EXISTS on the same Thing", `SELECT ?t WHERE { ?t a td:Thing OPTIONAL { ?t td:title ?x } MINUS { ?t gt:region "south" } FILTER NOT EXISTS { ?t gt:privacy ?y } }`],
@@ -61,6 +62,8 @@ describe("planShardedQuery refuses, with SPARQL_NOT_SHARDABLE, what it cannot me
     ["only an OPTIONAL group", `SELECT * WHERE { OPTIONAL { ?a a td:Thing } }`, /need no triple pattern/],
     ["FROM", `SELECT ?t FROM <urn:gridthings:bess:1> WHERE { ?t a td:Thing }`, /FROM/],
     ["SERVICE", `SELECT ?t WHERE { ?t a td:Thing SERVICE <http://example.org/sparql> { ?t td:title ?x } }`, /SERVICE/],
+    ["a node tied only through an optional pattern", `SELECT ?a ?n WHERE { ?a hctl:hasTarget ?v . ?v td:title ?n OPTIONAL { ?x td:hasForm ?v } }`, /not all joined/],
+    ["DESCRIBE of a variable that is a subject only in an OPTIONAL", `DESCRIBE ?b WHERE { GRAPH ?g { ?a hctl:hasTarget ?b OPTIONAL { ?b td:title ?x } } }`, /DESCRIBE of a variable/],
     ["LIMIT on CONSTRUCT", `CONSTRUCT { ?t a td:Thing } WHERE { ?t a td:Thing } LIMIT 2`, /LIMIT or OFFSET on CONSTRUCT/],
     ["DESCRIBE of an object", `DESCRIBE ?b WHERE { ?a hctl:hasTarget ?b }`, /DESCRIBE of a variable/],
   ])("%s", (_, query, why) => {
