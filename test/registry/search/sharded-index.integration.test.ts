@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Entry } from "../../../registry/directory.ts";
 import { SparqlIndex } from "../../../registry/search/sparql-index.ts";
 import { batteryTd, meterTd, minimalTd } from "../harness.ts";
@@ -28,22 +28,34 @@ const rows = async (index: SparqlIndex, query: string, privileged = true) =>
 const ids = async (index: SparqlIndex, query = EVERY_THING, privileged = true) =>
   (JSON.parse(await index.query(query, JSON_RESULTS, privileged)) as Rows).results.bindings.map((b) => b.t!.value).sort();
 
+async function make(entries: () => readonly Entry[], shardSize?: number, shardGarbageShare?: number): Promise<SparqlIndex> {
+  const index = new SparqlIndex({ timeoutMs: 5000, maxResultBytes: 1 << 22, shardSize, shardGarbageShare });
+  await index.start(entries);
+  return index;
+}
 const running: SparqlIndex[] = [];
 async function started(entries: () => readonly Entry[], shardSize?: number, shardGarbageShare?: number): Promise<SparqlIndex> {
-  const index = new SparqlIndex({ timeoutMs: 5000, maxResultBytes: 1 << 22, shardSize, shardGarbageShare });
+  const index = await make(entries, shardSize, shardGarbageShare);
   running.push(index);
-  await index.start(entries);
   return index;
 }
 afterEach(async () => {
   await Promise.all(running.splice(0).map((i) => i.stop()));
 });
 
+// The queries that change nothing share one store and one sharded index of the same directory.
+let single: SparqlIndex;
+let sharded: SparqlIndex;
+beforeAll(async () => {
+  [single, sharded] = await Promise.all([make(directory), make(directory, 5)]);
+});
+afterAll(async () => {
+  await Promise.all([single.stop(), sharded.stop()]);
+});
+
 describe("SparqlIndex in shards (5 TDs a shard)", () => {
   test("open and household TDs fill shards of their own class; a single store below the size", async () => {
-    const sharded = await started(directory, 5);
     expect(sharded.shardStats()?.map((s) => [s.name, s.tds])).toEqual([["open-0", 5], ["open-1", 5], ["open-2", 3], ["household-0", 4]]);
-    const single = await started(directory);
     expect(single.shardStats()).toBeUndefined();
   });
 
@@ -55,14 +67,11 @@ describe("SparqlIndex in shards (5 TDs a shard)", () => {
     ["OPTIONAL and FILTER NOT EXISTS", `${P} SELECT ?t ?power WHERE { ?t a td:Thing OPTIONAL { ?t gt:maxDischargePowerW ?power } FILTER NOT EXISTS { ?t gt:region "south" } }`],
     ["every TD", EVERY_THING],
   ])("%s: the same answer as one store, for privileged and anonymous callers", async (_, query) => {
-    const single = await started(directory);
-    const sharded = await started(directory, 5);
     for (const privileged of [true, false]) expect(await rows(sharded, query, privileged)).toEqual(await rows(single, query, privileged));
     expect((await rows(sharded, query)).length).toBeGreaterThan(0);
   });
 
   test("household TDs never reach callers who may not see them", async () => {
-    const sharded = await started(directory, 5);
     const anonymous = await ids(sharded, EVERY_THING, false);
     expect(anonymous).toHaveLength(13);
     expect(anonymous.some((id) => id.includes("meter"))).toBe(false);
@@ -73,7 +82,6 @@ describe("SparqlIndex in shards (5 TDs a shard)", () => {
   });
 
   test("LIMIT and OFFSET take rows of the merged answer; DISTINCT de-duplicates across shards", async () => {
-    const sharded = await started(directory, 5);
     const all = await ids(sharded);
     const page = await ids(sharded, `${EVERY_THING} LIMIT 4 OFFSET 10`);
     expect(page).toHaveLength(4);
@@ -84,8 +92,6 @@ describe("SparqlIndex in shards (5 TDs a shard)", () => {
   });
 
   test("CSV, TSV, CONSTRUCT and DESCRIBE answers are merged like one store's", async () => {
-    const single = await started(directory);
-    const sharded = await started(directory, 5);
     const lines = (s: string) => s.split(/\r?\n/).filter(Boolean).sort();
     for (const format of ["text/csv", "text/tab-separated-values"]) {
       expect(lines(await sharded.query(ENSEMBLE, format, true))).toEqual(lines(await single.query(ENSEMBLE, format, true)));
@@ -102,8 +108,6 @@ describe("SparqlIndex in shards (5 TDs a shard)", () => {
   });
 
   test("query shapes that cannot be merged exactly answer SPARQL_NOT_SHARDABLE; one store answers them", async () => {
-    const sharded = await started(directory, 5);
-    const single = await started(directory);
     for (const query of [
       `${EVERY_THING} ORDER BY ?t`,
       `${P} SELECT (COUNT(?t) AS ?n) WHERE { ?t a td:Thing }`,
