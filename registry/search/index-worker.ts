@@ -12,6 +12,9 @@ interface Pending {
   resolve: (body: string) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout | undefined;
+  /** Posted again to a rebuilt worker while it has not started running. */
+  message: WorkerMessage;
+  running?: boolean;
 }
 
 export interface IndexWorkerOptions {
@@ -65,8 +68,9 @@ export class IndexWorker {
         this.pending.delete(qid);
         reject(fail("SEARCH_TIMEOUT", `the SPARQL index is still catching up with recent writes after ${waitLimit} ms; try again`));
       }, waitLimit);
-      this.pending.set(qid, { resolve, reject, timer });
-      this.post({ op: "query", qid, query, format });
+      const message: WorkerMessage = { op: "query", qid, query, format };
+      this.pending.set(qid, { resolve, reject, timer, message });
+      this.post(message);
     });
   }
 
@@ -84,8 +88,9 @@ export class IndexWorker {
     if (!this.worker) return Promise.reject(fail("STORE_FAILED", "the SPARQL index is not running"));
     const qid = this.nextQid++;
     return new Promise<string>((resolve, reject) => {
-      this.pending.set(qid, { resolve, reject, timer: undefined });
-      this.post({ ...message, qid });
+      const posted = { ...message, qid };
+      this.pending.set(qid, { resolve, reject, timer: undefined, message: posted });
+      this.post(posted);
     });
   }
 
@@ -101,6 +106,7 @@ export class IndexWorker {
   private started(qid: number): void {
     const p = this.pending.get(qid);
     if (!p) return;
+    p.running = true;
     clearTimeout(p.timer);
     p.timer = setTimeout(() => {
       this.pending.delete(qid);
@@ -117,8 +123,12 @@ export class IndexWorker {
   private spawn(): void {
     const worker = new Worker(new URL("./sparql-worker-boot.mjs", import.meta.url), { workerData: this.options.worker ?? {} });
     worker.unref();
-    worker.on("message", (m: WorkerReply) => this.reply(m));
+    worker.on("message", (m: WorkerReply) => {
+      // A replaced worker's last messages are not this one's answers.
+      if (this.worker === worker) this.reply(m);
+    });
     worker.on("error", (e) => {
+      if (this.worker !== worker) return;
       log.error({ err: e, store: this.options.name }, "SPARQL worker failed; restarting");
       this.restart();
     });
@@ -156,9 +166,18 @@ export class IndexWorker {
     const old = this.worker;
     this.worker = undefined;
     void old?.terminate();
-    this.rejectAll(fail("SEARCH_TIMEOUT", "the SPARQL index was restarted while this query waited"));
+    // The query that was running fails; the ones waiting behind it are asked again of the rebuilt
+    // worker (after its snapshot, so they still see every write before them).
+    const waiting = [...this.pending.entries()].filter(([, p]) => !p.running);
+    for (const [qid, p] of this.pending) {
+      if (!p.running) continue;
+      clearTimeout(p.timer);
+      this.pending.delete(qid);
+      p.reject(fail("SEARCH_TIMEOUT", "the SPARQL index was restarted while this query ran"));
+    }
     this.generation++;
     this.broken = undefined;
     this.spawn();
+    for (const [, p] of waiting) this.post(p.message);
   }
 }

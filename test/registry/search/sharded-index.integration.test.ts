@@ -28,14 +28,14 @@ const rows = async (index: SparqlIndex, query: string, privileged = true) =>
 const ids = async (index: SparqlIndex, query = EVERY_THING, privileged = true) =>
   (JSON.parse(await index.query(query, JSON_RESULTS, privileged)) as Rows).results.bindings.map((b) => b.t!.value).sort();
 
-async function make(entries: () => readonly Entry[], shardSize?: number, shardGarbageShare?: number): Promise<SparqlIndex> {
-  const index = new SparqlIndex({ timeoutMs: 5000, maxResultBytes: 1 << 22, shardSize, shardGarbageShare });
+async function make(entries: () => readonly Entry[], shardSize?: number, shardGarbageShare?: number, timeoutMs = 5000): Promise<SparqlIndex> {
+  const index = new SparqlIndex({ timeoutMs, maxResultBytes: 1 << 22, shardSize, shardGarbageShare });
   await index.start(entries);
   return index;
 }
 const running: SparqlIndex[] = [];
-async function started(entries: () => readonly Entry[], shardSize?: number, shardGarbageShare?: number): Promise<SparqlIndex> {
-  const index = await make(entries, shardSize, shardGarbageShare);
+async function started(entries: () => readonly Entry[], shardSize?: number, shardGarbageShare?: number, timeoutMs?: number): Promise<SparqlIndex> {
+  const index = await make(entries, shardSize, shardGarbageShare, timeoutMs);
   running.push(index);
   return index;
 }
@@ -163,6 +163,15 @@ describe("SparqlIndex in shards (5 TDs a shard)", () => {
     expect(await ids(index)).toHaveLength(17);
     expect(index.shardStats()?.length).toBe(4);
     expect(await ids(index, EVERY_THING, false)).toHaveLength(13);
+  });
+
+  test("a shard whose query runs too long fails the whole query with SEARCH_TIMEOUT, and is rebuilt", async () => {
+    const index = await started(directory, 5, undefined, 300);
+    expect(await ids(index)).toHaveLength(17);
+    const star = "SELECT * WHERE { ?a ?b ?c . ?a ?e ?f . ?a ?h ?i . ?a ?k ?l . ?a ?n ?o . ?a ?q ?r }";
+    await expect(index.query(star, JSON_RESULTS, true)).rejects.toMatchObject({ code: "SEARCH_TIMEOUT" });
+    expect(await ids(index)).toHaveLength(17);
+    expect(await rows(index, ENSEMBLE)).toEqual(await rows(single, ENSEMBLE));
   });
 
   test("a restart fills the shards the same way, and gives the same answers", async () => {

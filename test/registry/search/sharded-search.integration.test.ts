@@ -38,6 +38,17 @@ describe("SPARQL search over a sharded index", () => {
     expect(problem.title).toMatch(/ORDER BY.*JSONPath/);
   });
 
+  test("a restart (as after kill -9: SQLite is the truth) fills the shards from the store and answers the same", async () => {
+    const ensemble = `${P} SELECT ?t WHERE { ?t a s4ener:Battery ; gt:region "north" ; gt:maxDischargePowerW ?p FILTER(?p > 50000) }`;
+    const before = await things(await sparql(ensemble));
+    const { dataDir } = dir;
+    await dir.stop(true);
+    dir = await startDirectory({ sparqlShardSize: 2, dataDir });
+    expect(dir.part.directory.size).toBe(7);
+    expect(await things(await sparql(ensemble))).toEqual(before);
+    expect(await things(await sparql(`${P} SELECT ?t WHERE { ?t a td:Thing }`, auth("analyst")))).toHaveLength(7);
+  });
+
   test("CSV and Turtle answers", async () => {
     const csv = await fetch(`${dir.url}/search/sparql?query=${encodeURIComponent(`${P} SELECT ?t WHERE { ?t gt:region "south" }`)}`, { headers: { accept: "text/csv" } });
     expect((await csv.text()).split("\r\n").filter(Boolean).sort()).toEqual(["t", "urn:gridthings:bess:2", "urn:gridthings:bess:4"]);
