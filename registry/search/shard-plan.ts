@@ -187,7 +187,8 @@ export function planShardedQuery(query: string): ShardPlan {
     const subjects = new Set(triples.filter((t) => t.required).map((t) => termKey(t.subject)));
     for (const v of (q as { variables: unknown[] }).variables) {
       const t = v as Term;
-      if (typeof v === "string" || (t.termType === "Variable" && !subjects.has(termKey(t)))) notShardable("DESCRIBE of a variable that is not the subject of a triple pattern");
+      if (typeof v === "string" || t.termType === "Wildcard") notShardable("DESCRIBE * (describe the Thing's variable by name)");
+      if (t.termType === "Variable" && !subjects.has(termKey(t))) notShardable("DESCRIBE of a variable that is not the subject of a triple pattern");
     }
   }
   const offset = q.offset ?? 0;

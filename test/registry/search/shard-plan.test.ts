@@ -65,6 +65,7 @@ describe("planShardedQuery refuses, with SPARQL_NOT_SHARDABLE, what it cannot me
     ["a node tied only through an optional pattern", `SELECT ?a ?n WHERE { ?a hctl:hasTarget ?v . ?v td:title ?n OPTIONAL { ?x td:hasForm ?v } }`, /not all joined/],
     ["DESCRIBE of a variable that is a subject only in an OPTIONAL", `DESCRIBE ?b WHERE { GRAPH ?g { ?a hctl:hasTarget ?b OPTIONAL { ?b td:title ?x } } }`, /DESCRIBE of a variable/],
     ["LIMIT on CONSTRUCT", `CONSTRUCT { ?t a td:Thing } WHERE { ?t a td:Thing } LIMIT 2`, /LIMIT or OFFSET on CONSTRUCT/],
+    ["DESCRIBE *", `DESCRIBE * WHERE { ?t td:hasLink ?l . ?l hctl:hasTarget ?b }`, /DESCRIBE \*/],
     ["DESCRIBE of an object", `DESCRIBE ?b WHERE { ?a hctl:hasTarget ?b }`, /DESCRIBE of a variable/],
   ])("%s", (_, query, why) => {
     const e = refusal(query);
