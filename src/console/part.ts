@@ -12,7 +12,7 @@ import type { SiteRuntime } from "../site/runtime.ts";
 import type { VppServient } from "../vpp/servient.ts";
 import { principalOf } from "./auth.ts";
 import { consoleError } from "./errors.ts";
-import { CONSOLE_ASSETS_DIR, loadAssetTable, loadVendorTable, type Asset } from "./static-assets.ts";
+import { loadConsoleAssets, loadVendorTable, type Asset } from "./static-assets.ts";
 import { microgridRoutes } from "./microgrid/routes.ts";
 import { operationsRoutes } from "./operations/routes.ts";
 import { historyRoutes } from "./history/routes.ts";
@@ -43,7 +43,7 @@ const ROUTE_GROUPS: ConsoleRoutes[] = [
 ];
 
 export function createConsolePart(sources: ConsoleSources): FrontDoorPart {
-  const assets = loadAssetTable(CONSOLE_ASSETS_DIR);
+  const assets = loadConsoleAssets();
   const vendor = loadVendorTable();
   const closers: Array<{ close(): void | Promise<void> }> = [];
   const send = (asset: Asset | undefined, reply: import("fastify").FastifyReply) =>

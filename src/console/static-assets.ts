@@ -32,6 +32,18 @@ export function loadAssetTable(dir: string): Map<string, Asset> {
 
 export const CONSOLE_ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), "assets");
 
+/** Modules the pages share with server-side code, served beside the assets. */
+const SHARED_MODULES: Record<string, string> = {
+  "sse-parse.js": join(dirname(fileURLToPath(import.meta.url)), "..", "http", "sse-parse.js"),
+};
+
+/** The console's assets plus the shared modules. */
+export function loadConsoleAssets(): Map<string, Asset> {
+  const table = loadAssetTable(CONSOLE_ASSETS_DIR);
+  for (const [name, file] of Object.entries(SHARED_MODULES)) table.set(name, { body: readFileSync(file), type: TYPES[".js"] as string });
+  return table;
+}
+
 /** uPlot's ES module and stylesheet, served from node_modules: no build step. */
 export function loadVendorTable(): Map<string, Asset> {
   const dist = dirname(createRequire(import.meta.url).resolve("uplot/dist/uPlot.esm.js"));

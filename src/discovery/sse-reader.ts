@@ -1,3 +1,5 @@
+import { createSseParser } from "../http/sse-parse.js";
+
 export interface SseMessage {
   event: string;
   id: string;
@@ -39,36 +41,14 @@ export class SseReader {
       if (!response.ok || !response.body) throw new Error(`event stream answered ${response.status}`);
       opened(response);
       const decoder = new TextDecoder();
-      let buffer = "";
+      const feed = createSseParser({ json: false });
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, "\n");
-        let cut: number;
-        while ((cut = buffer.indexOf("\n\n")) >= 0) {
-          this.dispatch(buffer.slice(0, cut));
-          buffer = buffer.slice(cut + 2);
-        }
+        for (const m of feed(decoder.decode(chunk, { stream: true }))) this.handlers.onMessage({ event: m.event, id: m.id ?? "", data: m.data as string });
       }
       if (!this.closed) this.handlers.onEnd();
     } catch (e) {
       failed(e as Error);
       if (!this.closed) this.handlers.onEnd(e as Error);
     }
-  }
-
-  private dispatch(block: string): void {
-    const message: SseMessage = { event: "message", id: "", data: "" };
-    const data: string[] = [];
-    for (const line of block.split("\n")) {
-      if (line.startsWith(":")) continue;
-      const colon = line.indexOf(":");
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-      if (field === "event") message.event = value;
-      else if (field === "id") message.id = value;
-      else if (field === "data") data.push(value);
-    }
-    if (data.length === 0) return;
-    message.data = data.join("\n");
-    this.handlers.onMessage(message);
   }
 }

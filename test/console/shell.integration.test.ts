@@ -23,7 +23,7 @@ describe("console shell routes", () => {
       expect(r.headers.get("content-type")).toContain("text/html");
       expect(await r.text()).toContain('<script type="module" src="/console/assets/app.js">');
     }
-    for (const [path, type] of [["/console/assets/app.js", "javascript"], ["/console/assets/style.css", "text/css"], ["/console/vendor/uPlot.esm.js", "javascript"], ["/console/vendor/uPlot.min.css", "text/css"]] as const) {
+    for (const [path, type] of [["/console/assets/app.js", "javascript"], ["/console/assets/sse-parse.js", "javascript"], ["/console/assets/style.css", "text/css"], ["/console/vendor/uPlot.esm.js", "javascript"], ["/console/vendor/uPlot.min.css", "text/css"]] as const) {
       const r = await fetch(url + path);
       expect(r.status, path).toBe(200);
       expect(r.headers.get("content-type")).toContain(type);

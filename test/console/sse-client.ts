@@ -1,4 +1,4 @@
-import { createSseParser } from "../../src/console/assets/sse-parse.js";
+import { createSseParser } from "../../src/http/sse-parse.js";
 /** A minimal Server-Sent Events reader for route tests: fetch with a bearer token, events as they arrive. */
 export interface SseMessage {
   event: string;

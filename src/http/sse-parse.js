@@ -1,6 +1,7 @@
-// Server-Sent Events framing (WHATWG HTML, "event stream interpretation"), shared by the console
-// and its tests: feed text chunks, get whole messages; data is parsed as JSON when it is JSON.
-export function createSseParser() {
+// Server-Sent Events framing (WHATWG HTML, "event stream interpretation"), shared by the discovery
+// client, the console pages (served as /console/assets/sse-parse.js) and the tests: feed text
+// chunks, get whole messages. With `json` (the default) data is parsed as JSON when it is JSON.
+export function createSseParser({ json = true } = {}) {
   let buffer = "";
   return function feed(chunk) {
     buffer += chunk.replace(/\r\n?/g, "\n");
@@ -22,10 +23,13 @@ export function createSseParser() {
       }
       if (data.length === 0) continue;
       const text = data.join("\n");
-      try {
-        message.data = JSON.parse(text);
-      } catch {
-        message.data = text;
+      message.data = text;
+      if (json) {
+        try {
+          message.data = JSON.parse(text);
+        } catch {
+          // not JSON: the text as it came
+        }
       }
       messages.push(message);
     }

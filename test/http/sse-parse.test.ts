@@ -1,6 +1,6 @@
-/** The console's SSE framing (src/console/assets/sse-parse.js), which the pages and the route tests share. */
+/** The SSE framing (src/http/sse-parse.js) that the discovery client, the console pages and the route tests share. */
 import { describe, expect, it } from "vitest";
-import { createSseParser } from "../../src/console/assets/sse-parse.js";
+import { createSseParser } from "../../src/http/sse-parse.js";
 
 describe("createSseParser", () => {
   it("parses events split anywhere across chunks, with ids, JSON data and comments", () => {
@@ -27,5 +27,9 @@ describe("createSseParser", () => {
     const feed = createSseParser();
     expect(feed("event: a\n\nid: 3\n\nevent: b\ndata: 1\n")).toEqual([]);
     expect(feed("\n")).toEqual([{ event: "b", data: 1, id: undefined }]);
+  });
+
+  it("leaves data as text with json: false", () => {
+    expect(createSseParser({ json: false })('id: 9\ndata: {"a":1}\n\n')).toEqual([{ event: "message", data: '{"a":1}', id: "9" }]);
   });
 });
