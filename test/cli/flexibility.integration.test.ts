@@ -54,8 +54,11 @@ const forecast = (group_id: string, capacity: number) => {
   return { group_id, type: "CONSUMPTION", forecasted_blocks: [{ capacity, unit: "W", phase: "ALL", start_time: iso(start), end_time: iso(start + 3_600_000) }] };
 };
 /** One CSIP-AUS DERProgram: an active DERControl limiting site import to kW for the next hour. */
+// One instant for every DER program of the file: the same program posted twice must be the same
+// bytes, or a second boundary between the posts makes it a (legitimately) different program.
+const PROGRAMS_AT_S = Math.floor(Date.now() / 1000);
 const derPrograms = (lfdi: string, kW: number) => {
-  const nowS = Math.floor(Date.now() / 1000);
+  const nowS = PROGRAMS_AT_S;
   return {
     lfdi,
     programs: [{
