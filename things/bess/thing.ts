@@ -9,6 +9,7 @@ import type { BatteryReading, DroopSettings } from "../../src/sim/index.ts";
 import type { ThingSpec, HostedThing } from "../../src/wot/hosted-thing-impl.ts";
 import type { Form } from "../../src/wot/published-td.ts";
 import { deviceTd, type DeviceContext, type TickListener } from "../common/device-context.ts";
+import { faultAlarm } from "../common/fault-alarm.ts";
 import { mergeContexts } from "../../src/tm/instantiate.ts";
 import { MODV_CONTEXT, modbusFormsForMap, type ModbusEndpoint } from "../../src/wot/modbus-forms.ts";
 import type { RegisterMap } from "../../src/modbus/register-map.ts";
@@ -116,7 +117,7 @@ const OBSERVED = ["stateOfCharge", "activePower", "max_discharge_power", "maxCha
 
 /** Publishes observable values; raises alarms on fault and SoC-limit transitions. */
 export function batteryPublisher(ctx: Pick<DeviceContext, "site">, spec: BatterySpec, thing: HostedThing, access: BatteryAccess = simBatteryAccess(ctx as DeviceContext, spec.id)): TickListener {
-  let lastFault: string | null = null;
+  const alarmOnFault = faultAlarm(thing);
   let lastLimit: "empty" | "full" | null = null;
   let lastTarget = Number.NaN;
   return {
@@ -127,16 +128,9 @@ export function batteryPublisher(ctx: Pick<DeviceContext, "site">, spec: Battery
         thing.emitPropertyChange("target_output_kw");
         lastTarget = r.targetPowerW;
       }
-      const fault = r.fault ? r.fault.code : null;
-      if (fault !== lastFault) {
+      if (alarmOnFault(r.fault, r.timestamp)) {
         thing.emitPropertyChange("hardwareFault");
-        if (r.fault) {
-          thing.emitEvent("alarm", { code: r.fault.code, message: r.fault.message, critical: r.fault.critical, timestamp: r.timestamp });
-          if (r.fault.critical) thing.emitEvent("criticalHardwareError", { code: r.fault.code, message: r.fault.message, timestamp: r.timestamp });
-        } else {
-          thing.emitEvent("alarm", { code: "FAULT_CLEARED", message: `fault ${lastFault} cleared`, critical: false, timestamp: r.timestamp });
-        }
-        lastFault = fault;
+        if (r.fault?.critical) thing.emitEvent("criticalHardwareError", { code: r.fault.code, message: r.fault.message, timestamp: r.timestamp });
       }
       const limit = r.socPercent <= spec.minSocPercent + 1e-9 ? "empty" : r.socPercent >= spec.maxSocPercent - 1e-9 ? "full" : null;
       if (limit !== lastLimit) {

@@ -8,6 +8,7 @@ import type { ChargePointSpec } from "../../src/site/site-file.ts";
 import type { ChargePointReading } from "../../src/sim/index.ts";
 import type { ThingSpec, HostedThing } from "../../src/wot/hosted-thing-impl.ts";
 import { deviceTd, type DeviceContext, type TickListener } from "../common/device-context.ts";
+import { faultAlarm } from "../common/fault-alarm.ts";
 
 export const CHARGE_POINT_POWER_CHANGING = ["properties/chargingLimit", "actions/setConnectorLimit"] as const;
 
@@ -63,7 +64,7 @@ const OBSERVED = ["activePower", "requestedPower", "connectors", "telemetry", "q
 export function chargePointPublisher(ctx: DeviceContext, spec: ChargePointSpec, thing: HostedThing): TickListener {
   const active = new Map<string, boolean>();
   const delivered = new Map<string, number>();
-  let lastFault: string | null = null;
+  const alarmOnFault = faultAlarm(thing);
   let lastLimit: number | null | undefined;
   return {
     onTick() {
@@ -85,16 +86,7 @@ export function chargePointPublisher(ctx: DeviceContext, spec: ChargePointSpec, 
           delivered.set(c.id, c.energyDeliveredWh);
         }
       }
-      const fault = r.fault ? r.fault.code : null;
-      if (fault !== lastFault) {
-        thing.emitEvent("alarm", {
-          code: r.fault?.code ?? "FAULT_CLEARED",
-          message: r.fault?.message ?? `fault ${lastFault} cleared`,
-          critical: r.fault?.critical ?? false,
-          timestamp: r.timestamp,
-        });
-        lastFault = fault;
-      }
+      alarmOnFault(r.fault, r.timestamp);
     },
   };
 }

@@ -6,6 +6,7 @@ import type { PvSpec, WindSpec } from "../../src/site/site-file.ts";
 import type { DerReading } from "../../src/sim/index.ts";
 import type { ThingSpec, HostedThing, PropertyBinding } from "../../src/wot/hosted-thing-impl.ts";
 import { deviceTd, type DeviceContext, type TickListener } from "../common/device-context.ts";
+import { faultAlarm } from "../common/fault-alarm.ts";
 
 export type PlantKind = "pv" | "wind";
 
@@ -48,21 +49,12 @@ export function plantThingSpec(ctx: DeviceContext, kind: PlantKind, spec: PvSpec
 
 /** Publishes observable values and raises an alarm when a fault appears or clears. */
 export function plantPublisher(ctx: DeviceContext, kind: PlantKind, spec: PvSpec | WindSpec, thing: HostedThing): TickListener {
-  let lastFault: string | null = null;
+  const alarmOnFault = faultAlarm(thing);
   return {
     onTick() {
       const r = kind === "pv" ? ctx.sim.pv(spec.id) : ctx.sim.wind(spec.id);
       for (const p of ["activePower", "availablePower", "telemetry"]) thing.emitPropertyChange(p);
-      const fault = r.fault ? r.fault.code : null;
-      if (fault !== lastFault) {
-        thing.emitEvent("alarm", {
-          code: r.fault?.code ?? "FAULT_CLEARED",
-          message: r.fault?.message ?? `fault ${lastFault} cleared`,
-          critical: r.fault?.critical ?? false,
-          timestamp: r.timestamp,
-        });
-        lastFault = fault;
-      }
+      alarmOnFault(r.fault, r.timestamp);
     },
   };
 }
