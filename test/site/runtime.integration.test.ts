@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SiteRuntime } from "../../src/site/runtime.ts";
-import { hostedTd, loopbackSite } from "../support/site.ts";
+import { callThing, hostedTd, loopbackSite } from "../support/site.ts";
 import { Consumer } from "../../src/wot/consumer.ts";
 import { startGridMeter } from "../../things/grid-meter/index.ts";
 import type { JsonObject } from "../../src/wot/published-td.ts";
@@ -24,12 +24,7 @@ describe("a running site, consumed over every binding", () => {
     real += seconds * 1000;
     await sleep(80);
   };
-  const post = (name: string, action: string, body: unknown, token = OPERATOR) =>
-    fetch(`${runtime.thingHost.httpBase}/${name}/actions/${action}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
-    });
+  const post = (name: string, action: string, body: unknown, token = OPERATOR) => callThing(runtime, "POST", name, `actions/${action}`, JSON.stringify(body), token);
 
   beforeAll(async () => {
     runtime = await loopbackSite("small.site.json", {

@@ -42,3 +42,12 @@ export function chargePointSite(tokens: { operator: string; reader: string }, re
     tickMs: 10,
   });
 }
+
+/** An HTTP call to one affordance of a hosted Thing (`properties/<name>`, `actions/<name>`): a JSON body as given, a bearer token if any. */
+export function callThing(runtime: SiteRuntime, method: "PUT" | "POST", thing: string, affordance: string, body: string, token?: string): Promise<Response> {
+  return fetch(`${runtime.thingHost.httpBase}/${thing}/${affordance}`, {
+    method,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body,
+  });
+}

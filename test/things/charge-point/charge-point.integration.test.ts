@@ -6,7 +6,7 @@
 import mqttjs from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SiteRuntime } from "../../../src/site/runtime.ts";
-import { hostedTd, chargePointSite } from "../../support/site.ts";
+import { callThing, chargePointSite, hostedTd } from "../../support/site.ts";
 import { Consumer } from "../../../src/wot/consumer.ts";
 import type { JsonObject } from "../../../src/wot/published-td.ts";
 
@@ -19,19 +19,8 @@ describe("charge point Things over HTTP and MQTT", () => {
   let real = 0;
   const consumer = new Consumer({ token: OPERATOR, timeoutMs: 4000 });
   const td = (name: string): JsonObject => hostedTd(runtime, name);
-  const put = (name: string, property: string, body: string, token?: string) =>
-    fetch(`${runtime.thingHost.httpBase}/${name}/properties/${property}`, {
-      method: "PUT",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body,
-    });
-
-  const invoke = (name: string, action: string, body: string, token?: string) =>
-    fetch(`${runtime.thingHost.httpBase}/${name}/actions/${action}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body,
-    });
+  const put = (name: string, property: string, body: string, token?: string) => callThing(runtime, "PUT", name, `properties/${property}`, body, token);
+  const invoke = (name: string, action: string, body: string, token?: string) => callThing(runtime, "POST", name, `actions/${action}`, body, token);
 
   beforeAll(async () => {
     runtime = await chargePointSite({ operator: OPERATOR, reader: READER }, () => real);
