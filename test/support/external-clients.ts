@@ -7,8 +7,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { access, constants, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { tmpdir } from "node:os";
-import { createConnection } from "node:net";
-import { freePort } from "./ports.ts";
+import { freePort, portOpen } from "./ports.ts";
 
 export interface ClientRun {
   code: number;
@@ -83,16 +82,6 @@ export interface MosquittoBroker {
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port }, () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 /** Starts `mosquitto -c <generated conf>` on a free loopback port; stop() ends that process only. */

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
-import { freePort } from "../../support/ports.ts";
+import { freePort, portOpen } from "../../support/ports.ts";
 
 export const T0 = Date.parse("2026-06-01T12:00:00Z");
 
@@ -27,16 +26,6 @@ export async function publisher(url: string, protocolVersion: 4 | 5 = 4): Promis
     client.once("error", reject);
   });
   return client;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port }, () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 /** A Mosquitto with persistence on a fixed port, which can be restarted (same port, same store). */
