@@ -100,6 +100,7 @@ export class SiteRuntime {
   private readonly registrations: Registration[] = [];
   private readonly entries: ThingEntry[] = [];
   private realStart = 0;
+  private realNow: () => number = () => performance.now();
   private lastPublishReal = -Infinity;
   private mqtt: string | undefined;
   published = 0;
@@ -225,25 +226,33 @@ export class SiteRuntime {
     }
     if (o.directory) await this.register(o.directory);
 
+    this.realNow = realNow;
     this.realStart = realNow();
-    const tick = () => {
-      try {
-        const simNow = sim.startTimeMs + (realNow() - this.realStart) * o.speed;
-        if (this.meters) this.published += this.meters.advance(simNow);
-        if (simNow > sim.time()) sim.advanceTo(simNow);
-        for (const inverter of this.inverters) inverter.onTick(sim.time());
-        const real = realNow();
-        if (real - this.lastPublishReal >= 1000) {
-          this.lastPublishReal = real;
-          for (const l of this.listeners) l.onTick(sim.time());
-        }
-        this.gridMeter?.onTick(sim.time());
-      } catch (e) {
-        log.error({ err: e }, "simulation tick failed");
-      }
-    };
-    this.timer = setInterval(tick, o.tickMs ?? 200);
+    this.timer = setInterval(() => this.step(), o.tickMs ?? 200);
     log.info({ site: o.site.id, things: this.entries.length, speed: o.speed }, "site running");
+  }
+
+  /**
+   * One simulation tick: brings the simulator up to the clock's present and publishes. The timer
+   * calls it every `tickMs`; calling it directly catches up at once (after freezing `realNow`, the
+   * simulation then stands still at exactly that instant).
+   */
+  step(): void {
+    const sim = this.simulator;
+    try {
+      const simNow = sim.startTimeMs + (this.realNow() - this.realStart) * this.options.speed;
+      if (this.meters) this.published += this.meters.advance(simNow);
+      if (simNow > sim.time()) sim.advanceTo(simNow);
+      for (const inverter of this.inverters) inverter.onTick(sim.time());
+      const real = this.realNow();
+      if (real - this.lastPublishReal >= 1000) {
+        this.lastPublishReal = real;
+        for (const l of this.listeners) l.onTick(sim.time());
+      }
+      this.gridMeter?.onTick(sim.time());
+    } catch (e) {
+      log.error({ err: e }, "simulation tick failed");
+    }
   }
 
   private async register(directory: { url: string; token: string; ttlSeconds: number }): Promise<void> {

@@ -82,6 +82,11 @@ describe("ordinary clients against the small site (external MQTT broker)", () =>
     if (!thing) throw new Error(`no Thing ${name}`);
     return thing.td;
   };
+  /** Stops the simulated time, after one tick brings the simulator up to the frozen instant. */
+  const freezeSimulation = (): void => {
+    clock.freeze();
+    runtime.step();
+  };
   const httpRead = async (name: string, property: string): Promise<unknown> => {
     const res = await fetch(formOf(td(name), "properties", property, "http", "readproperty").href);
     expect(res.status).toBe(200);
@@ -190,7 +195,7 @@ describe("ordinary clients against the small site (external MQTT broker)", () =>
   describe("coap-client (libcoap)", () => {
     it("GETs a property through the TD's CoAP form", async (ctx) => {
       const bin = await requireBinary(ctx, "libcoap3-bin", ...COAP_CLIENT);
-      clock.freeze();
+      freezeSimulation();
       try {
         const href = formOf(td("pv-north-1"), "properties", "ratedPower", "coap", "readproperty").href;
         const run = await runClient(bin, ["-B", "5", "-m", "get", href]);
@@ -280,7 +285,7 @@ describe("ordinary clients against the small site (external MQTT broker)", () =>
         await client.writeRegisters(setpoint.address, [words.readUInt16BE(0), words.readUInt16BE(2)]);
         expect(await httpRead("bess-north-1", "target_output_kw")).toBe(-40);
         await new Promise((r) => setTimeout(r, 1500)); // the battery charges for ~30 simulated seconds
-        clock.freeze();
+        freezeSimulation();
         for (const name of registerProperties) {
           const form = parseModbusHref(formOf(bess, "properties", name, "modbus+tcp", "readproperty").href);
           expect(form.unitId).toBe(1);
@@ -298,7 +303,7 @@ describe("ordinary clients against the small site (external MQTT broker)", () =>
     it("mbpoll reads the same values as HTTP at the addresses of the TD's forms", async (ctx) => {
       const bin = await requireBinary(ctx, "mbpoll", "mbpoll");
       const bess = td("bess-south-1");
-      clock.freeze();
+      freezeSimulation();
       try {
         for (const name of ["stateOfCharge", "max_discharge_power", "capacity", "target_output_kw"]) {
           const form = parseModbusHref(formOf(bess, "properties", name, "modbus+tcp", "readproperty").href);

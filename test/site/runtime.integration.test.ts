@@ -73,6 +73,17 @@ describe("a running site, consumed over every binding", () => {
     expect(runtime.simulator.battery("bess-north-1").targetPowerW).toBe(before);
   });
 
+  it("step() brings the simulator to the clock's present at once, and again changes nothing", () => {
+    real += 7_000;
+    runtime.step();
+    const sim = runtime.simulator;
+    expect(sim.time()).toBe(sim.startTimeMs + real);
+    const soc = sim.battery("bess-north-1").socPercent;
+    runtime.step();
+    expect(sim.time()).toBe(sim.startTimeMs + real);
+    expect(sim.battery("bess-north-1").socPercent).toBe(soc);
+  });
+
   it("battery over CoAP: reads", async () => {
     const bess = await consumer.consume(td("bess-north-2"), "coap");
     expect(await consumer.read(bess, "max_discharge_power")).toBe(40000);
