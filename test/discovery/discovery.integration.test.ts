@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { Discovery, jsonPathFilter, type EnsembleChange } from "../../src/discovery/index.ts";
 import { batteryTd, meterTd, put, startDirectory, TOKENS, type Running } from "../registry/harness.ts";
+import { waitFor } from "../support/until.ts";
 
 const running: Running[] = [];
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -15,10 +16,6 @@ async function directory(): Promise<Running> {
   return r;
 }
 
-const until = async (check: () => boolean, what: string) => {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-};
 
 describe("Discovery client", () => {
   test("pages through a listing larger than one page", async () => {
@@ -58,7 +55,7 @@ describe("Discovery client", () => {
     cleanups.push(() => registration.stop());
     const first = (await device.getThing("urn:gridthings:bess:1")) as { registration: { modified: string; ttl: number } };
     expect(first.registration.ttl).toBe(1);
-    await until(() => false || Date.now() > Date.parse(first.registration.modified) + 1500, "1.5 s");
+    await waitFor("1.5 s", () => Date.now() > Date.parse(first.registration.modified) + 1500);
     const later = (await device.getThing("urn:gridthings:bess:1")) as { registration: { modified: string } } | undefined;
     expect(later).toBeDefined();
     expect(later!.registration.modified).not.toBe(first.registration.modified);
@@ -87,18 +84,18 @@ describe("Discovery client", () => {
     expect([...ensemble.things.keys()]).toEqual(["urn:gridthings:bess:1"]);
 
     await put(first.url, batteryTd(2, "north", 80_000));
-    await until(() => ensemble.things.has("urn:gridthings:bess:2"), "bess 2 to join");
+    await waitFor("bess 2 to join", () => ensemble.things.has("urn:gridthings:bess:2"));
     await put(first.url, batteryTd(1, "south", 100_000));
-    await until(() => !ensemble.things.has("urn:gridthings:bess:1"), "bess 1 to leave");
+    await waitFor("bess 1 to leave", () => !ensemble.things.has("urn:gridthings:bess:1"));
     await put(first.url, batteryTd(3, "north", 60_000));
     await fetch(`${first.url}/things/urn:gridthings:bess:3`, { method: "DELETE", headers: { authorization: `Bearer ${TOKENS.writer!.token}` } });
-    await until(() => changes.some((c) => c.type === "removed" && c.id === "urn:gridthings:bess:3"), "bess 3 removed");
+    await waitFor("bess 3 removed", () => changes.some((c) => c.type === "removed" && c.id === "urn:gridthings:bess:3"));
 
     await first.stop(true);
     const second = await startDirectory({ dataDir: first.dataDir }, port);
     running.push(second);
     await put(second.url, batteryTd(4, "north", 70_000));
-    await until(() => ensemble.things.has("urn:gridthings:bess:4"), "bess 4 after the restart");
+    await waitFor("bess 4 after the restart", () => ensemble.things.has("urn:gridthings:bess:4"));
     expect([...ensemble.things.keys()].sort()).toEqual(["urn:gridthings:bess:2", "urn:gridthings:bess:4"]);
   });
 });

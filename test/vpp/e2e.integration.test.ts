@@ -23,6 +23,7 @@ import { findRegister } from "../../src/modbus/register-map.ts";
 import { loadRegisterMap } from "../../src/modbus/register-map-file.ts";
 import { freePort } from "../support/ports.ts";
 import { findBinary } from "../support/external-clients.ts";
+import { until } from "../support/until.ts";
 
 interface Status {
   frequencyHz: number | null;
@@ -35,20 +36,6 @@ interface Status {
 
 const SMALL = "tds/sites/small.site.json";
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
 
 function tokenOf(dataDir: string, role: string): string {
   const file = JSON.parse(readFileSync(join(dataDir, "tokens.json"), "utf8")) as { tokens: Array<{ token: string; roles: string[] }> };

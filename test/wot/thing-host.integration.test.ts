@@ -6,6 +6,7 @@ import { EmbeddedBroker } from "../../src/mqtt/embedded-broker.ts";
 import { TokenTable } from "../../src/auth/roles.ts";
 import type { HostedThing } from "../../src/wot/hosted-thing-impl.ts";
 import { coapRequest } from "../support/coap-request.ts";
+import { waitFor } from "../support/until.ts";
 
 const OPERATOR = "operator-token-0123456789";
 const READER = "reader-token-0123456789ab";
@@ -196,18 +197,18 @@ describe("ThingHost: guards around node-wot's servers", () => {
       expect(JSON.parse(await got)).toBe("over-temperature");
       const before = thing.rejected.byProtocol.mqtt;
       await client.publishAsync("dev-1/actions/pulse", JSON.stringify({ powerW: 1 }));
-      await new Promise((r) => setTimeout(r, 300));
-      expect(thing.rejected.byProtocol.mqtt).toBe(before + 1);
+      await waitFor("the pulse refused", () => thing.rejected.byProtocol.mqtt === before + 1);
       expect(state.pulses).toBe(1);
       await client.publishAsync("dev-1/properties/label/writeproperty", "{not json");
-      await new Promise((r) => setTimeout(r, 300));
-      expect(thing.rejected.byProtocol.mqtt).toBe(before + 2);
+      await waitFor("the bad label refused", () => thing.rejected.byProtocol.mqtt === before + 2);
       await client.publishAsync("dev-1/properties/label/writeproperty", JSON.stringify("mq"));
-      await new Promise((r) => setTimeout(r, 300));
-      expect(state.label).toBe("mq");
+      await waitFor("the label written", () => state.label === "mq");
       await client.publishAsync("dev-1/actions/count", "1");
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor("the count invoked", () => state.counted >= 1);
+      await new Promise((r) => setTimeout(r, 300)); // a second invocation would have arrived by now
       expect(state.counted).toBe(1); // once, though three Things share the MQTT server
+      expect(thing.rejected.byProtocol.mqtt).toBe(before + 2);
+      expect(state.pulses).toBe(1);
     } finally {
       await client.endAsync();
     }

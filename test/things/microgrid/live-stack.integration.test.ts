@@ -17,18 +17,10 @@ import type { MicrogridService } from "../../../src/microgrid-api/service.ts";
 import type { LiveSite } from "../../../things/microgrid/live-site.ts";
 import { cycleLine } from "../../../things/microgrid/live-site.ts";
 import { REASON_CODE_PRECEDENCE } from "../../../src/microgrid/types.ts";
+import { until } from "../../support/until.ts";
 
 const MG = "mg-depot-north-1";
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("live demo stack: site telemetry → microgrid cycles", () => {
   let dir: string;

@@ -5,19 +5,14 @@ import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { freePort, portOpen } from "../../support/ports.ts";
 
+
 export const T0 = Date.parse("2026-06-01T12:00:00Z");
 
 export function reading(meterId: string, i: number, whPerReading = 10): string {
   return JSON.stringify({ meterId, sequence: i, timestamp: new Date(T0 + i * 15_000).toISOString(), activePowerW: whPerReading * 240, energyImportWh: 1000 + i * whPerReading, energyExportWh: 0, voltageV: 230, quality: "GOOD" });
 }
 
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from "../../support/until.ts";
 
 export async function publisher(url: string, protocolVersion: 4 | 5 = 4): Promise<MqttClient> {
   const client = mqtt.connect(url, { protocolVersion, reconnectPeriod: 200, clientId: `test-pub-${Math.random().toString(16).slice(2, 10)}`, clean: true });
