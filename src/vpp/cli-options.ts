@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Owner } from "./workflow/notifications.ts";
-import type { VppConfig, DroopPush, WriteProtocol } from "./config.ts";
+import { DEFAULT_HISTORY, type VppConfig, type DroopPush, type WriteProtocol } from "./config.ts";
 import { DEFAULT_REGULATION } from "./regulation/frequency.ts";
 import { vppError } from "./errors.ts";
 
@@ -31,6 +31,8 @@ export interface VppFlags {
   sharedGroup?: string;
   region?: string;
   feeder?: string;
+  historyDays?: string;
+  historyRawHours?: string;
 }
 
 export const VPP_FLAGS: readonly VppFlag[] = [
@@ -47,6 +49,8 @@ export const VPP_FLAGS: readonly VppFlag[] = [
   { key: "sharedGroup", flag: "--shared-group", arg: "<name>", env: "GRIDTHINGS_VPP_SHARED_GROUP", description: "MQTT 5 shared subscription group: several VPP workers split the meter stream" },
   { key: "region", flag: "--region", arg: "<id>", env: "GRIDTHINGS_VPP_REGION", description: "only Things of this region" },
   { key: "feeder", flag: "--feeder", arg: "<id>", env: "GRIDTHINGS_VPP_FEEDER", description: "only Things of this feeder" },
+  { key: "historyDays", flag: "--history-days", arg: "<days>", env: "GRIDTHINGS_VPP_HISTORY_DAYS", description: "simulated days the history keeps one-minute rollups, 1..3650 (default 8)" },
+  { key: "historyRawHours", flag: "--history-raw-hours", arg: "<hours>", env: "GRIDTHINGS_VPP_HISTORY_RAW_HOURS", description: "simulated hours the history keeps raw samples, 1..8760 and within --history-days (default 24)" },
 ];
 
 export interface ResolvedVppFlags {
@@ -55,6 +59,9 @@ export interface ResolvedVppFlags {
   metering: boolean;
   sharedGroup?: string;
 }
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 function bad(flag: string, raw: string, why: string): Error {
   return vppError("VPP_BAD_ARGUMENT", `${flag} ${JSON.stringify(raw)}: ${why}`);
@@ -119,6 +126,17 @@ export function resolveVppFlags(flags: Readonly<VppFlags>, env: Readonly<Record<
   const region = get(by("region"));
   const feeder = get(by("feeder"));
   if (region || feeder) config.scope = { ...(region ? { region: region.raw } : {}), ...(feeder ? { feeder: feeder.raw } : {}) };
+  const historyDays = num("historyDays", (n) => Number.isInteger(n) && n >= 1 && n <= 3650, "must be a whole number of days, 1..3650");
+  const rawHours = num("historyRawHours", (n) => Number.isInteger(n) && n >= 1 && n <= 8760, "must be a whole number of hours, 1..8760");
+  if (historyDays !== undefined || rawHours !== undefined) {
+    const days = historyDays ?? DEFAULT_HISTORY.retentionMs / DAY_MS;
+    const hours = rawHours ?? Math.min(DEFAULT_HISTORY.rawRetentionMs, days * DAY_MS) / HOUR_MS;
+    if (hours > days * 24) {
+      const v = get(by("historyRawHours")) as { raw: string; source: string };
+      throw bad(v.source, v.raw, `raw samples cannot be kept longer than the rollups' ${days * 24} hours (--history-days ${days})`);
+    }
+    config.history = { retentionMs: days * DAY_MS, rawRetentionMs: hours * HOUR_MS };
+  }
   const metering = get(by("metering"));
   if (metering && !["on", "off"].includes(metering.raw)) throw bad(metering.source, metering.raw, "must be on or off");
   const group = get(by("sharedGroup"));

@@ -38,7 +38,18 @@ export interface VppConfig {
   smsWebhook?: SmsWebhookOptions;
   /** Real milliseconds between two weather forecast fetches. */
   forecastEveryMs: number;
+  /** How long the time-series history keeps its points, in simulated ms. */
+  history: HistoryRetention;
 }
+
+export interface HistoryRetention {
+  /** One-minute rollups. */
+  retentionMs: number;
+  /** Raw samples (at most `retentionMs`). */
+  rawRetentionMs: number;
+}
+
+export const DEFAULT_HISTORY: HistoryRetention = { retentionMs: 8 * 86_400_000, rawRetentionMs: 86_400_000 };
 
 export const DEFAULT_VPP: VppConfig = {
   controlPeriodMs: 1000,
@@ -53,6 +64,7 @@ export const DEFAULT_VPP: VppConfig = {
   operatorEmail: "grid-operations@gridthings.invalid",
   owners: new Map(),
   forecastEveryMs: 60_000,
+  history: DEFAULT_HISTORY,
 };
 
 export function resolveVppConfig(partial: Partial<VppConfig> = {}): VppConfig {
@@ -61,6 +73,10 @@ export function resolveVppConfig(partial: Partial<VppConfig> = {}): VppConfig {
   validateIncidentConfig(c.incidents);
   for (const k of ["controlPeriodMs", "stepTimeoutMs", "deviceTimeoutMs", "forecastEveryMs"] as const) {
     if (!(Number.isFinite(c[k]) && c[k] > 0)) throw vppError("VPP_BAD_ARGUMENT", `${k} must be a positive number of ms, got ${c[k]}`);
+  }
+  const h = c.history;
+  if (!(Number.isFinite(h.retentionMs) && h.retentionMs > 0 && Number.isFinite(h.rawRetentionMs) && h.rawRetentionMs > 0 && h.rawRetentionMs <= h.retentionMs)) {
+    throw vppError("VPP_BAD_ARGUMENT", "history needs positive retentionMs and rawRetentionMs, raw at most the rollups'");
   }
   if (c.deviceTimeoutMs >= c.stepTimeoutMs) throw vppError("VPP_BAD_ARGUMENT", "deviceTimeoutMs must be below stepTimeoutMs");
   if (!["http", "modbus"].includes(c.writeProtocol)) throw vppError("VPP_BAD_ARGUMENT", `writeProtocol must be http or modbus, got ${String(c.writeProtocol)}`);

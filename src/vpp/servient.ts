@@ -193,7 +193,7 @@ export class VppServient {
     const o = this.options;
     await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
     this.memory = new ObjectMemory(join(o.dataDir, "memory"));
-    this.history = new HistoryRecorder(join(o.dataDir, "history"));
+    this.history = new HistoryRecorder(join(o.dataDir, "history"), this.config.history);
     this.outbox = new Outbox(join(o.dataDir, "outbox.jsonl"));
     this.notifier = new Notifier(this.outbox, {
       ...(this.config.smtp ? { email: new SmtpTransport(this.config.smtp) } : {}),

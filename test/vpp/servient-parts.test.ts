@@ -69,8 +69,20 @@ describe("VPP flags and configuration", () => {
     [{ metering: "maybe" }, /metering/],
     [{ sharedGroup: "a/b" }, /shared-group/],
     [{ voltageThreshold: "2" }, /voltage-threshold/],
+    [{ historyDays: "0" }, /history-days/],
+    [{ historyDays: "1.5" }, /history-days/],
+    [{ historyRawHours: "many" }, /history-raw-hours/],
+    [{ historyDays: "1", historyRawHours: "25" }, /history-raw-hours "25": raw samples cannot be kept longer than the rollups' 24 hours \(--history-days 1\)/],
   ])("refuses %o", (flags, message) => {
     expect(() => resolveVppFlags(flags, {})).toThrow(message);
+  });
+  it("sets the history retention in simulated days and hours; the raw default shrinks to fit fewer days", () => {
+    expect(resolveVppFlags({}, {}).config.history).toBeUndefined();
+    expect(resolveVppConfig().history).toEqual({ retentionMs: 8 * 86_400_000, rawRetentionMs: 86_400_000 });
+    expect(resolveVppFlags({ historyDays: "30" }, { GRIDTHINGS_VPP_HISTORY_RAW_HOURS: "48" }).config.history).toEqual({ retentionMs: 30 * 86_400_000, rawRetentionMs: 48 * 3_600_000 });
+    expect(resolveVppFlags({ historyRawHours: "6" }, { GRIDTHINGS_VPP_HISTORY_RAW_HOURS: "48" }).config.history).toEqual({ retentionMs: 8 * 86_400_000, rawRetentionMs: 6 * 3_600_000 });
+    expect(() => resolveVppFlags({}, { GRIDTHINGS_VPP_HISTORY_DAYS: "-2" })).toThrow(/GRIDTHINGS_VPP_HISTORY_DAYS "-2"/);
+    expect(() => resolveVppConfig({ history: { retentionMs: 1000, rawRetentionMs: 2000 } })).toThrow(/history/);
   });
   it("checks the whole configuration", () => {
     expect(() => resolveVppConfig({ deviceTimeoutMs: 6000 })).toThrow(/deviceTimeoutMs/);
