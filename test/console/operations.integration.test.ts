@@ -127,6 +127,12 @@ describe("console operations routes and the VPP's billing JSON", () => {
     }
     const limited = await get("/console/operations/dispatch-audit?limit=1", "op-token");
     expect(limited.body.rows).toHaveLength(1);
+    const newest = await get("/console/operations/dispatch-audit?limit=3", "op-token");
+    expect(newest.body.commands).toBe(3);
+    expect(newest.body.rows.map((x: { result: string; value: unknown }) => [x.result, x.value])).toEqual([["pending", 5], ["refused", 10], ["failed", 20]]);
+    const two = await get("/console/operations/dispatch-audit?limit=2", "op-token");
+    expect(two.body.commands).toBe(2);
+    expect(two.body.rows.map((x: { result: string; value: unknown }) => [x.result, x.value])).toEqual([["pending", 5], ["refused", 10]]);
     const since = await get(`/console/operations/dispatch-audit?since=${encodeURIComponent("2026-06-21T19:00:02.500Z")}`, "op-token");
     expect(since.body.rows.map((x: { value: unknown }) => x.value)).toEqual([5, 10]);
   });

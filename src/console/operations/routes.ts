@@ -58,9 +58,11 @@ export function operationsRoutes(app: FastifyInstance, sources: ConsoleSources):
     requireRole(req, reply, sources.tokens, "privileged-reader", "operator");
     const q = auditQuery(req.query ?? {});
     const memory = need(sources.vpp(), "The VPP").objectMemory();
-    const window = { ...(q.since ? { since: q.since } : {}), limit: 100_000 };
-    const commands = memory.query({ kind: "command", ...window });
-    const results = memory.query({ kind: "command-result", ...window });
+    const since = q.since ? { since: q.since } : {};
+    // The newest `limit` commands; their results (and refusals) come after the oldest of them.
+    const commands = memory.query({ kind: "command", ...since, newest: true, limit: q.limit });
+    const oldest = commands.length === q.limit ? { afterSeq: (commands[0] as { seq: number }).seq } : {};
+    const results = memory.query({ kind: "command-result", ...since, ...oldest, newest: true, limit: 100_000 });
     return { rows: dispatchAudit(commands, results, q.limit), commands: commands.length };
   });
 }

@@ -40,6 +40,8 @@ export interface MemoryQuery {
   /** Entries after this sequence number (paging). */
   afterSeq?: number;
   limit?: number;
+  /** The newest `limit` entries that match, instead of the oldest (still returned oldest first). */
+  newest?: boolean;
 }
 
 const KINDS: readonly MemoryKind[] = ["command", "command-result", "state", "event", "membership"];
@@ -66,6 +68,7 @@ export class ObjectMemory {
           body TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS history_thing ON history (thing_id, seq);
+        CREATE INDEX IF NOT EXISTS history_kind ON history (kind, seq);
         CREATE TRIGGER IF NOT EXISTS history_no_update BEFORE UPDATE ON history BEGIN SELECT RAISE(ABORT, 'object memory is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS history_no_delete BEFORE DELETE ON history BEGIN SELECT RAISE(ABORT, 'object memory is append-only'); END;
       `);
@@ -117,8 +120,9 @@ export class ObjectMemory {
     if (q.afterSeq !== undefined) (where.push("seq > ?"), args.push(q.afterSeq));
     const limit = q.limit ?? 1000;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw vppError("VPP_BAD_ARGUMENT", "limit must be a whole number 1..100000");
-    const sql = `SELECT seq, key, thing_id, kind, name, at, body FROM history ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq LIMIT ${limit}`;
+    const sql = `SELECT seq, key, thing_id, kind, name, at, body FROM history ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq ${q.newest ? "DESC" : ""} LIMIT ${limit}`;
     const rows = this.db.prepare(sql).all(...args) as Array<{ seq: number; key: string; thing_id: string; kind: MemoryKind; name: string; at: string; body: string }>;
+    if (q.newest) rows.reverse();
     return rows.map((r) => ({ seq: r.seq, key: r.key, thingId: r.thing_id, kind: r.kind, name: r.name, at: r.at, body: JSON.parse(r.body) as unknown }));
   }
 

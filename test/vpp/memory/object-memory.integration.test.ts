@@ -33,6 +33,20 @@ describe("ObjectMemory", () => {
     await again.close();
   });
 
+  it("gives the newest N matching entries, oldest first, without reading the rest", async () => {
+    const m = new ObjectMemory(fresh());
+    await m.append(Array.from({ length: 50 }, (_, i) => cmd(new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), i)));
+    await m.append([{ thingId: "bess-2", kind: "state", name: "telemetry", at: "2026-01-01T00:01:00Z", body: {} }]);
+    const values = (q: Parameters<ObjectMemory["query"]>[0]) => m.query(q).map((e) => (e.body as { value: number }).value);
+    expect(values({ kind: "command", newest: true, limit: 3 })).toEqual([47, 48, 49]);
+    expect(values({ kind: "command", limit: 3 })).toEqual([0, 1, 2]);
+    expect(values({ kind: "command", newest: true, limit: 3, until: "2026-01-01T00:00:10Z" })).toEqual([8, 9, 10]);
+    expect(values({ kind: "command", newest: true, limit: 100, since: "2026-01-01T00:00:45Z" })).toEqual([45, 46, 47, 48, 49]);
+    const plan = m["db"].prepare("EXPLAIN QUERY PLAN SELECT seq FROM history WHERE kind = ? ORDER BY seq DESC LIMIT 3").all("command") as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(" ")).toMatch(/USING (COVERING )?INDEX history_kind/);
+    await m.close();
+  });
+
   it("is idempotent: the same entry twice is stored once", async () => {
     const m = new ObjectMemory(fresh());
     await Promise.all([m.append([cmd("2026-01-01T00:00:00Z", 10)]), m.append([cmd("2026-01-01T00:00:00Z", 10)])]);
