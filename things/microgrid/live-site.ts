@@ -46,7 +46,7 @@ export async function startLiveSite(options: LiveSiteOptions): Promise<LiveSite>
     for (const m of options.service.listMicrogrids()) {
       const plan = planBridge(m.microgrid_id, options.service.topology(m.microgrid_id).nodes, things);
       if (plan.devices.length === 0 && plan.feeders.every((f) => f.meters.length === 0)) continue; // nothing of this microgrid is on the site
-      const feed = new LiveTelemetryFeed({ service: options.service, microgrid_id: m.microgrid_id, tds: options.tds, mqttUrl: options.mqttUrl, intervalMs: feedIntervalMs(options.speed) });
+      const feed = new LiveTelemetryFeed({ service: options.service, microgrid_id: m.microgrid_id, tds: options.tds, mqttUrl: options.mqttUrl, intervalMs: feedIntervalMs(options.speed), rebalanceOnNewDemand: Boolean(options.operatorToken) });
       feeds.push(feed);
       await feed.start();
       if (options.operatorToken) {

@@ -29,6 +29,12 @@ export interface LiveTelemetryOptions {
   now?: () => Date;
   /** Time limit of each device read (default 3000 ms). */
   timeoutMs?: number;
+  /**
+   * Run a balancing cycle at once when an EV starts asking for power (a connector or charge point
+   * whose request was 0 asks for more), instead of waiting for the next scheduled cycle: an EV that
+   * plugs into a charger allocated 0 W would otherwise wait up to the cycle period. Default off.
+   */
+  rebalanceOnNewDemand?: boolean;
 }
 
 export interface LiveTelemetryStats {
@@ -36,6 +42,16 @@ export interface LiveTelemetryStats {
   readings: number;
   failures: number;
   lastIngestAt: string | null;
+  /** Cycles run because new demand appeared. */
+  demandCycles: number;
+}
+
+/** The charge points and connectors asking for power in one sample. */
+function demandingOf(deviceRequestedW: ReadonlyMap<string, number>, connectorRequestedW: ReadonlyMap<string, number>): Set<string> {
+  const out = new Set<string>();
+  for (const [id, w] of deviceRequestedW) if (w > 0) out.add(id);
+  for (const [id, w] of connectorRequestedW) if (w > 0) out.add(id);
+  return out;
 }
 
 export class LiveTelemetryFeed {
@@ -48,7 +64,9 @@ export class LiveTelemetryFeed {
   /** Charge points: read `telemetry` once, so the charge point, its request and its connectors are one snapshot. */
   private readonly chargePoints = new Set<string>();
   private readonly meterPowerW = new Map<string, number>();
-  readonly stats: LiveTelemetryStats = { ingests: 0, readings: 0, failures: 0, lastIngestAt: null };
+  readonly stats: LiveTelemetryStats = { ingests: 0, readings: 0, failures: 0, lastIngestAt: null, demandCycles: 0 };
+  /** What asked for power at the last ingest; undefined before the first. */
+  private demanding: Set<string> | undefined;
 
   constructor(private readonly options: LiveTelemetryOptions) {}
 
@@ -150,6 +168,25 @@ export class LiveTelemetryFeed {
     } catch (e) {
       this.stats.failures++;
       log.warn({ err: (e as Error).message }, "telemetry ingest refused");
+      return;
+    }
+    await this.rebalanceOnNewDemand(demandingOf(deviceRequestedW, connectorRequestedW), observed_at);
+  }
+
+  private async rebalanceOnNewDemand(demanding: Set<string>, observed_at: string): Promise<void> {
+    const before = this.demanding;
+    this.demanding = demanding;
+    // The first ingest has nothing to compare with: the scheduler's first cycle covers it.
+    if (!this.options.rebalanceOnNewDemand || !before) return;
+    const fresh = [...demanding].filter((id) => !before.has(id)).sort();
+    if (fresh.length === 0) return;
+    const o = this.options;
+    try {
+      const cycle = await o.service.rebalance({ microgrid_id: o.microgrid_id, actor: "live-telemetry", source: `LIVE_TELEMETRY:NEW_DEMAND ${fresh.join(",")}`, correlation_id: `new-demand-${observed_at}` });
+      this.stats.demandCycles++;
+      log.info({ microgrid_id: o.microgrid_id, demand: fresh, cycle_id: cycle.cycle_id, outcome: cycle.outcome }, "cycle run for new demand");
+    } catch (e) {
+      log.warn({ microgrid_id: o.microgrid_id, demand: fresh, err: (e as Error).message }, "cycle for new demand refused");
     }
   }
 

@@ -94,3 +94,89 @@ describe("LiveTelemetryFeed", () => {
     }
   });
 });
+
+describe("LiveTelemetryFeed: a cycle at once when an EV starts asking for power", () => {
+  const host = new ThingHost({ host: "127.0.0.1", httpPort: 0, coapPort: null, mqttUrl: null, tokens: new TokenTable([]), now: () => new Date() });
+  let service: MicrogridService;
+  const feeds: LiveTelemetryFeed[] = [];
+  const ev = { requestedW: 0 as unknown };
+  const chargePoint = {
+    "@context": "https://www.w3.org/2022/wot/td/v1.1",
+    "@type": ["gt:ChargePoint"],
+    id: "urn:test:cp-a2",
+    title: "cp-a2",
+    "gt:feeder": "f-n1a",
+    properties: { activePower: { type: "number", readOnly: true }, telemetry: { type: "object", readOnly: true } },
+  };
+
+  beforeAll(async () => {
+    await host.start();
+    service = await MicrogridService.open({ storage: new InMemoryStorage(), definitions: loadMicrogridDefinitions(join(TDS_DIR, "microgrid")) });
+    await host.expose({
+      td: chargePoint,
+      protocols: ["http"],
+      properties: { activePower: { read: () => 0 }, telemetry: { read: () => ({ requestedPowerW: ev.requestedW, connectors: [] }) } },
+    });
+  });
+
+  afterAll(async () => {
+    for (const f of feeds) await f.stop();
+    await host.stop();
+    await service?.close();
+  });
+
+  const feed = async (rebalanceOnNewDemand: boolean) => {
+    const f = new LiveTelemetryFeed({ service, microgrid_id: MG, tds: host.hosted().map((t) => t.td), mqttUrl: null, intervalMs: 3_600_000, timeoutMs: 2000, rebalanceOnNewDemand });
+    feeds.push(f);
+    await f.start();
+    return f;
+  };
+  const demandCycles = () => service.lastCycles(MG, 100).filter((c) => c.audit.source.startsWith("LIVE_TELEMETRY:NEW_DEMAND"));
+  /** The other nodes' telemetry, fresh, so that a cycle has its inputs. */
+  const others = async () => {
+    const at = new Date().toISOString();
+    const nodes = service.topology(MG).nodes.map((n) => n.node_id).filter((id) => id !== "cp-a2");
+    await service.ingestTelemetry(MG, nodes.map((node_id) => ({ node_id, measured_demand_watts: 1000, observed_at: at })));
+  };
+
+  it("runs one cycle when the request rises from 0, none while it stays up or on the first ingest, and one again after it falls and rises", async () => {
+    await others();
+    const f = await feed(true);
+    ev.requestedW = 11_000;
+    await f.tick(); // the first ingest: nothing to compare with
+    expect(demandCycles()).toHaveLength(0);
+    ev.requestedW = 0;
+    await f.tick();
+    ev.requestedW = 7_400;
+    await f.tick();
+    expect(demandCycles()).toHaveLength(1);
+    expect(demandCycles()[0]!.audit).toMatchObject({ actor: "live-telemetry", source: "LIVE_TELEMETRY:NEW_DEMAND cp-a2" });
+    expect(f.stats.demandCycles).toBe(1);
+    await f.tick();
+    await f.tick();
+    expect(demandCycles()).toHaveLength(1);
+    for (const w of [0, 22_000]) {
+      ev.requestedW = w;
+      await f.tick();
+    }
+    expect(demandCycles()).toHaveLength(2);
+  });
+
+  it("a malformed request is no demand; a feed without the option never runs a cycle", async () => {
+    await others();
+    const before = demandCycles().length;
+    const quiet = await feed(false);
+    for (const w of [0, 5_000, 0, 9_000]) {
+      ev.requestedW = w;
+      await quiet.tick();
+    }
+    expect(demandCycles()).toHaveLength(before);
+    expect(quiet.stats.demandCycles).toBe(0);
+    const f = await feed(true);
+    for (const w of [0, "lots", Number.NaN, null]) {
+      ev.requestedW = w;
+      await f.tick();
+    }
+    expect(demandCycles()).toHaveLength(before);
+  });
+});
