@@ -7,13 +7,22 @@
  * Durability is SQLite's `synchronous=FULL` in WAL mode (fsync of the WAL after each commit), done
  * by hand so that it can be asynchronous: `write()` runs the transaction with `synchronous=OFF`
  * (frames appended to the WAL, not flushed), and `sync()` fsyncs the WAL on libuv's thread pool
- * while the meter stream goes on parsing; its acks wait for that. Checkpoints run with
- * `synchronous=FULL` (WAL flushed before it is copied, the database flushed before the WAL is
- * reset) and are started by us (`wal_autocheckpoint=0`), as is the last one, at close.
+ * while the meter stream goes on parsing; its acks wait for that.
+ *
+ * Checkpoints are started by us (`wal_autocheckpoint=0`) once the WAL passes `checkpointWalBytes`,
+ * in SQLite's order, with the fsyncs off the event loop: the WAL is flushed, its frames are
+ * copied into the database (`wal_checkpoint(PASSIVE)`, no sync), the database is flushed, and only
+ * then is the WAL reset (`wal_checkpoint(TRUNCATE)`, nothing left to copy). No write may start
+ * between the copy and the database flush, since it would reuse the WAL whose frames the database
+ * does not hold on disk yet: `checkpointing` is the promise a writer waits on, and a `write()`
+ * that comes anyway finishes the checkpoint synchronously first. The last checkpoint, at close,
+ * is SQLite's own with `synchronous=FULL`.
  */
 import { closeSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync } from "node:fs";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { logger } from "../../log/logger.ts";
 import { meteringError } from "../metering/errors.ts";
 import type { RegisterPoint } from "../metering/types.ts";
 import type { BillingRestoreState } from "./interval-biller.ts";
@@ -37,8 +46,21 @@ export interface EnergyTotals {
 }
 
 const READINGS_PER_INSERT = 50;
-/** WAL size at which `write()` checkpoints it into the database (then truncates it). */
+/** Default WAL size at which a checkpoint starts (then the WAL is truncated). */
 const CHECKPOINT_WAL_BYTES = 32 * 1024 * 1024;
+const fsyncAsync = promisify(fsync);
+const log = logger("vpp.billing");
+
+export interface LedgerOptions {
+  /** WAL size at which a checkpoint starts, bytes (default 32 MiB). */
+  checkpointWalBytes?: number;
+}
+
+/** A checkpoint under way; `step` is how far it got. */
+interface Checkpoint {
+  step: "wal-flush" | "copied" | "done";
+  done: Promise<void>;
+}
 const byKey = (a: StoredReading, b: StoredReading) => (a.meterId < b.meterId ? -1 : a.meterId > b.meterId ? 1 : a.timeMs - b.timeMs);
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -113,13 +135,22 @@ export class BillingLedger {
   private closed = false;
   /** The WAL file, to fsync (undefined: in memory). */
   private walFd: number | undefined;
+  /** The database file, to fsync after a checkpoint's copy. */
+  private dbFd: number | undefined;
+  private readonly checkpointWalBytes: number;
+  private checkpointRun: Checkpoint | undefined;
+  /** Checkpoints run, and how many a `write()` had to finish on the event loop. */
+  readonly checkpointStats = { started: 0, finishedInline: 0 };
 
   /** `dataDir` null: an in-memory ledger (tests, benchmarks of the core). */
-  static open(dataDir: string | null): BillingLedger {
-    return new BillingLedger(dataDir);
+  static open(dataDir: string | null, options: LedgerOptions = {}): BillingLedger {
+    return new BillingLedger(dataDir, options);
   }
 
-  private constructor(dataDir: string | null) {
+  private constructor(dataDir: string | null, options: LedgerOptions) {
+    const limit = options.checkpointWalBytes ?? CHECKPOINT_WAL_BYTES;
+    if (!Number.isInteger(limit) || limit < 4096) throw meteringError("BILLING_BAD_ARGUMENT", `checkpointWalBytes must be a whole number of bytes, at least 4096, got ${String(limit)}`);
+    this.checkpointWalBytes = limit;
     let db: Database | undefined;
     try {
       if (dataDir !== null) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -155,6 +186,7 @@ export class BillingLedger {
     if (dataDir !== null) {
       // The schema statements above wrote to the WAL: it exists now, and lives until close.
       this.walFd = openSync(join(dataDir, "billing.sqlite-wal"), "r+");
+      this.dbFd = openSync(join(dataDir, "billing.sqlite"), "r+");
       db.pragma("synchronous = OFF");
     }
     this.insertRecord = db.prepare(
@@ -209,11 +241,17 @@ export class BillingLedger {
   write(batch: LedgerBatch): void {
     if (this.closed) throw meteringError("BILLING_STORE_FAILED", "the billing ledger is closed");
     try {
+      if (this.checkpointRun) this.finishCheckpointInline();
       this.commitTx(batch);
-      if (this.walFd !== undefined && fstatSync(this.walFd).size >= CHECKPOINT_WAL_BYTES) this.checkpoint();
+      if (this.walFd !== undefined && fstatSync(this.walFd).size >= this.checkpointWalBytes) this.startCheckpoint();
     } catch (e) {
       throw meteringError("BILLING_STORE_FAILED", `billing ledger write failed: ${(e as Error).message}`);
     }
+  }
+
+  /** While a checkpoint is under way: resolves when it is over (then `write()` does not block). */
+  get checkpointing(): Promise<void> | undefined {
+    return this.checkpointRun?.done;
   }
 
   /** Resolves once every batch written so far is on disk (fsync of the WAL off the event loop). */
@@ -225,13 +263,52 @@ export class BillingLedger {
     );
   }
 
-  private checkpoint(): void {
-    this.db.pragma("synchronous = FULL");
-    try {
-      this.db.pragma("wal_checkpoint(TRUNCATE)");
-    } finally {
-      this.db.pragma("synchronous = OFF");
+  private startCheckpoint(): void {
+    const walFd = this.walFd as number;
+    const dbFd = this.dbFd as number;
+    this.checkpointStats.started++;
+    const run: Checkpoint = { step: "wal-flush", done: Promise.resolve() };
+    const current = () => this.checkpointRun === run && !this.closed;
+    run.done = (async () => {
+      try {
+        await fsyncAsync(walFd);
+        if (!current()) return;
+        this.copyWal(run);
+        await fsyncAsync(dbFd);
+        if (!current()) return;
+        this.resetWal(run);
+      } catch (e) {
+        // Left to the next write, which finishes the checkpoint inline (and reports a failure).
+        if (current()) log.warn({ err: e }, "billing ledger checkpoint left to the next write");
+      }
+    })();
+    this.checkpointRun = run;
+  }
+
+  /** Copies the WAL's frames into the database; no sync (SQLite's own would be on the loop). */
+  private copyWal(run: Checkpoint): void {
+    const [result] = this.db.pragma("wal_checkpoint(PASSIVE)") as Array<{ busy: number; log: number; checkpointed: number }>;
+    if (result && result.busy === 0 && result.checkpointed === result.log) run.step = "copied";
+    else throw new Error(`checkpoint copied ${result?.checkpointed} of ${result?.log} frames`);
+  }
+
+  /** The database holds every frame on disk: the WAL can go. */
+  private resetWal(run: Checkpoint): void {
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
+    run.step = "done";
+    this.checkpointRun = undefined;
+  }
+
+  /** A write came during a checkpoint: do the rest of it now, in order, on the event loop. */
+  private finishCheckpointInline(): void {
+    const run = this.checkpointRun as Checkpoint;
+    this.checkpointStats.finishedInline++;
+    if (run.step === "wal-flush") {
+      fsyncSync(this.walFd as number);
+      this.copyWal(run);
     }
+    fsyncSync(this.dbFd as number);
+    this.resetWal(run);
   }
 
   private checkOpen(): void {
@@ -358,10 +435,15 @@ export class BillingLedger {
     if (this.closed) return;
     this.closed = true;
     // The checkpoint SQLite runs at close must flush the database before it drops the WAL.
+    this.checkpointRun = undefined;
     if (this.walFd !== undefined) {
       this.db.pragma("synchronous = FULL");
       closeSync(this.walFd);
       this.walFd = undefined;
+    }
+    if (this.dbFd !== undefined) {
+      closeSync(this.dbFd);
+      this.dbFd = undefined;
     }
     this.db.close();
   }

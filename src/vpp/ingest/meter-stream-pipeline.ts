@@ -83,6 +83,8 @@ export class MeterStreamPipeline {
   private source: MqttReadingSource | undefined;
   private pending: Pending = emptyPending();
   private flushScheduled = false;
+  /** A flush waits for the ledger's checkpoint to end (its database flush runs off the loop). */
+  private waitingForCheckpoint = false;
   private batchStartedAt = 0;
   private seenAtCheck = -1;
   private timer: NodeJS.Timeout | undefined;
@@ -223,7 +225,7 @@ export class MeterStreamPipeline {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.flush();
+    this.flush(true);
     await this.ackChain;
     const source = this.source;
     this.source = undefined;
@@ -265,10 +267,23 @@ export class MeterStreamPipeline {
     setImmediate(() => this.checkBatch());
   }
 
-  private flush(): void {
+  /** `force`: write now even during a ledger checkpoint (which the write then finishes on the loop). */
+  private flush(force = false): void {
     this.flushScheduled = false;
     const batch = this.pending;
     if (batch.acks.length === 0) return;
+    const checkpoint = force ? undefined : this.ledger.checkpointing;
+    if (checkpoint) {
+      // The batch grows meanwhile; it is written in one go when the checkpoint is over.
+      if (!this.waitingForCheckpoint) {
+        this.waitingForCheckpoint = true;
+        void checkpoint.then(() => {
+          this.waitingForCheckpoint = false;
+          this.flush();
+        });
+      }
+      return;
+    }
     this.pending = emptyPending();
     try {
       const t = performance.now();

@@ -1,6 +1,9 @@
+import { spawn } from "node:child_process";
+import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { BillingLedger, dayRange } from "../../../src/vpp/billing/ledger.ts";
 import { CSV_HEADER } from "../../../src/vpp/billing/csv.ts";
@@ -80,6 +83,109 @@ describe("billing ledger", () => {
     }
     await expect(BillingLedger.open(null).sync()).resolves.toBeUndefined();
   });
+
+  const readingsFrom = (from: number, count: number) =>
+    Array.from({ length: count }, (_, k) => ({ meterId: `m${(from + k) % 5}`, timeMs: T0 + (from + k) * 1000, sequence: from + k, importMilliWh: from + k, exportMilliWh: 0, activePowerW: 1 }));
+  const freshLedgerDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gridthings-ledger-"));
+    dirs.push(dir);
+    return dir;
+  };
+  /** Writes batches of 100 readings until a checkpoint starts; returns how many were written. */
+  const writeUntilCheckpoint = async (ledger: BillingLedger, from = 0) => {
+    let n = from;
+    while (!ledger.checkpointing) {
+      ledger.write({ records: [], readings: readingsFrom(n, 100), anchors: [] });
+      await ledger.sync();
+      n += 100;
+      if (n - from > 100_000) throw new Error("no checkpoint started");
+    }
+    return n;
+  };
+
+  it("checkpoints off the event loop once the WAL passes its limit: the WAL is truncated and every row is kept", async () => {
+    const dir = await freshLedgerDir();
+    const ledger = BillingLedger.open(dir, { checkpointWalBytes: 64 * 1024 });
+    const written = await writeUntilCheckpoint(ledger);
+    expect(statSync(join(dir, "billing.sqlite-wal")).size).toBeGreaterThanOrEqual(64 * 1024);
+    await ledger.checkpointing;
+    expect(ledger.checkpointing).toBeUndefined();
+    expect(statSync(join(dir, "billing.sqlite-wal")).size).toBe(0);
+    expect(ledger.checkpointStats).toEqual({ started: 1, finishedInline: 0 });
+    ledger.write({ records: [row(0)], readings: readingsFrom(written, 10), anchors: [] });
+    await ledger.sync();
+    expect(ledger.rowCount()).toEqual({ intervals: 1, readings: written + 10 });
+    ledger.close();
+    const again = BillingLedger.open(dir);
+    try {
+      expect(again.rowCount()).toEqual({ intervals: 1, readings: written + 10 });
+    } finally {
+      again.close();
+    }
+  });
+
+  it("a write during a checkpoint finishes the checkpoint first, in order, and loses nothing", async () => {
+    const dir = await freshLedgerDir();
+    const ledger = BillingLedger.open(dir, { checkpointWalBytes: 64 * 1024 });
+    const written = await writeUntilCheckpoint(ledger);
+    const pending = ledger.checkpointing;
+    ledger.write({ records: [], readings: readingsFrom(written, 50), anchors: [] }); // not waiting
+    expect(ledger.checkpointStats.finishedInline).toBe(1);
+    await expect(pending).resolves.toBeUndefined();
+    await ledger.sync();
+    const after = await writeUntilCheckpoint(ledger, written + 50);
+    await ledger.checkpointing;
+    expect(ledger.checkpointStats.started).toBe(2);
+    ledger.close();
+    const db = new Database(join(dir, "billing.sqlite"), { readonly: true });
+    try {
+      expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+      expect((db.prepare("SELECT COUNT(*) AS n FROM readings").get() as { n: number }).n).toBe(after);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("refuses a checkpoint limit that is not a whole number of bytes of at least 4096", () => {
+    for (const bad of [0, 100, 4096.5, Number.NaN]) {
+      expect(() => BillingLedger.open(null, { checkpointWalBytes: bad }), String(bad)).toThrow(expect.objectContaining({ code: "BILLING_BAD_ARGUMENT" }));
+    }
+  });
+
+  it("kill -9 while writing and checkpointing loses no reading that sync() acknowledged, and leaves an intact file", async () => {
+    const dir = await freshLedgerDir();
+    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "ledger-writer-child.ts"), dir], { stdio: ["ignore", "pipe", "pipe"] });
+    let acked = 0;
+    let buffer = "";
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("exit", (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
+      child.stdout.on("data", (chunk: Buffer) => {
+        buffer += chunk.toString();
+        const lines = buffer.split("\n");
+        buffer = lines.pop() ?? "";
+        if (lines.length > 0) acked = Number(lines.at(-1));
+        if (acked >= 20_000) resolve(); // about 12 checkpoints of 64 KiB
+      });
+    });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+    const again = BillingLedger.open(dir);
+    try {
+      expect(again.rowCount().readings).toBeGreaterThanOrEqual(acked);
+    } finally {
+      again.close();
+    }
+    const db = new Database(join(dir, "billing.sqlite"), { readonly: true });
+    try {
+      expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+    } finally {
+      db.close();
+    }
+  }, 60_000);
 
   it("a second process (here: a second open) cannot write the same ledger", async () => {
     const dir = await mkdtemp(join(tmpdir(), "gridthings-ledger-"));

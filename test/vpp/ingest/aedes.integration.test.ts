@@ -169,6 +169,28 @@ describe("meter stream over aedes (wildcard)", () => {
     }
   });
 
+  it("waits for the ledger's checkpoints instead of blocking on them: every reading acknowledged once durable, none lost", async () => {
+    const b = await broker();
+    const dir = await mkdtemp(join(tmpdir(), "gridthings-meter-cp-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const ledger = BillingLedger.open(dir, { checkpointWalBytes: 16 * 1024 });
+    cleanups.push(() => ledger.close());
+    const pipeline = new MeterStreamPipeline({ ledger, tariff: flatTariff(), now: () => T0 + 3 * 3_600_000, aggregateEveryMs: 1000 });
+    await pipeline.start({ tds: ["meter-a", "meter-b", "meter-c"].map((m) => meterTd(m, b.url)) });
+    cleanups.push(() => pipeline.stop());
+    const p = await pub(b.url);
+    let sent = 0;
+    for (let i = 0; i < 400; i++) {
+      await Promise.all(["meter-a", "meter-b", "meter-c"].map((m) => p.publishAsync(`${m}/events/reading`, reading(m, i), { qos: 1 })));
+      sent += 3;
+    }
+    await waitFor("every reading acknowledged", () => pipeline.stats().acked === sent);
+    expect(pipeline.stats()).toMatchObject({ accepted: sent, rejectedTotal: 0 });
+    expect(ledger.rowCount().readings).toBe(sent);
+    expect(ledger.checkpointStats.started).toBeGreaterThan(0);
+    expect(ledger.checkpointStats.finishedInline).toBe(0);
+  });
+
   it("start() refuses bad sources", async () => {
     const ledger = BillingLedger.open(null);
     cleanups.push(() => ledger.close());
