@@ -27,7 +27,7 @@ import { access, constants, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import mqtt, { type MqttClient } from "mqtt";
 import { EmbeddedBroker } from "../../src/mqtt/embedded-broker.ts";
 import { BillingLedger } from "../../src/vpp/billing/ledger.ts";
@@ -327,6 +327,8 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const brokerCpu0 = broker.cpuMs();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     await p2.start({ brokerUrl: broker.url, meters: fleet() });
     const replayMs = performance.now() - t0;
     await new Promise<void>((resolve) => {
@@ -335,13 +337,15 @@ async function main(): Promise<void> {
     });
     const pipeRate = total / ((performance.now() - t0) / 1000);
     const pipeCpu = process.cpuUsage(cpu0);
+    loopDelay.disable();
     const s = p2.stats();
     await p2.stop();
     const rows = ledger.rowCount();
     ledger.close();
     out(`meter stream (VEE+agg+billing, durable, acks after commit): ${Math.round(pipeRate).toLocaleString("en-US")} readings/s; ${cpuLine(pipeCpu, total)}${brokerLine(broker, brokerCpu0, total)} (fsync waits are not CPU)`);
     out(`  accepted ${s.accepted}, rejected ${s.rejectedTotal}, intervals ${s.intervalsBilled}, commits ${s.commits} (${Math.round(s.accepted / Math.max(1, s.commits))} readings/commit, ${(s.commitMs / 1000).toFixed(1)} s in them), aggregates published ${aggregates}, ledger rows ${rows.intervals} intervals / ${rows.readings} readings, start() returned after ${replayMs.toFixed(0)} ms`);
-    out(`ratio to the bare mqtt.js subscriber: ${(pipeRate / rawRate).toFixed(2)}; to the bare MqttStreamSubscriber: ${(pipeRate / streamRate).toFixed(2)}`);
+    out(`  event loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms; ledger checkpoints ${ledger.checkpointStats.started} (finished on the loop by a write: ${ledger.checkpointStats.finishedInline})`);
+    if (!PIPELINE_ONLY) out(`ratio to the bare mqtt.js subscriber: ${(pipeRate / rawRate).toFixed(2)}; to the bare MqttStreamSubscriber: ${(pipeRate / streamRate).toFixed(2)}`);
     verdict("meter stream, one worker (VEE+agg+billing)", pipeRate);
     if (workers.length > 0) {
       const rate = await drainWorkers(workers, total);

@@ -3,9 +3,10 @@ declare module "better-sqlite3" {
   interface Statement {
     run(...params: unknown[]): { changes: number };
     all(...params: unknown[]): unknown[];
+    get(...params: unknown[]): unknown;
   }
   interface Database {
-    pragma(source: string): unknown;
+    pragma(source: string, options?: { simple?: boolean }): unknown;
     exec(source: string): Database;
     prepare(source: string): Statement;
     transaction<F extends (...args: never[]) => unknown>(fn: F): F;
