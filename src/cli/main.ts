@@ -8,21 +8,18 @@ import { dirname, resolve } from "node:path";
 import { logger } from "../log/logger.ts";
 import { isCodedError } from "../errors/coded-error.ts";
 import { SETTINGS, resolveSettings, type Settings } from "../config/options.ts";
-import { DEVICE_KINDS, type DeviceKind, type SiteRuntime } from "../site/runtime.ts";
+import { DEVICE_KINDS, type DeviceKind } from "../site/device-kinds.ts";
+import type { GridMeterFactory, SiteRuntime } from "../site/runtime.ts";
 import { print } from "./print.ts";
-import { loadTokens, startFrontDoor, startLiveTelemetry, startOrchestrator, startSite, tokenFor, type Stopper } from "./stack.ts";
-import { cycleLine } from "../../things/microgrid/live-site.ts";
+import type { loadTokens, Stopper } from "./stack.ts";
 import type { OrchestratorHost } from "../../things/microgrid/host.ts";
 import type { MicrogridService } from "../microgrid-api/service.ts";
-import { listDepotScenarios, runDepotScenario } from "../microgrid/simulator/run.ts";
-import { startGridMeter as gridMeterFactory } from "../../things/grid-meter/index.ts";
-import { FrontDoor } from "../frontdoor/server.ts";
-import { BatteryGatewayRuntime } from "../site/battery-gateway-runtime.ts";
-import { loadSite } from "../site/load-site.ts";
-import { createVppPart } from "../vpp/part.ts";
-import { startVpp } from "../vpp/run.ts";
 import { VPP_FLAGS, siteIdOf, type VppFlags } from "../vpp/cli-options.ts";
 import type { VppServient } from "../vpp/servient.ts";
+
+// A command's modules are loaded when it runs, so `--help` and usage errors answer at once.
+const stack = () => import("./stack.ts");
+const gridMeterFactory: GridMeterFactory = async (args) => (await import("../../things/grid-meter/index.ts")).startGridMeter(args);
 
 const log = logger("cli");
 
@@ -137,6 +134,10 @@ export function buildProgram(): Command {
   withVppFlags(withSettings(program.command("start").description("run everything on one machine: front door (directory, microgrid API, web UI), the simulated site with its TDs registered in the directory, and the VPP consumer servient"))).action(async (_o, cmd: Command) => {
     const settings = settingsOf(cmd);
     const vppFlags = vppFlagsOf(cmd);
+    const { loadTokens, startFrontDoor, startLiveTelemetry, startOrchestrator, startSite, tokenFor } = await stack();
+    const { createVppPart } = await import("../vpp/part.ts");
+    const { startVpp } = await import("../vpp/run.ts");
+    const { cycleLine } = await import("../../things/microgrid/live-site.ts");
     const tokens = await loadTokens(settings);
     let vpp: VppServient | undefined;
     let site: SiteRuntime | undefined;
@@ -188,6 +189,7 @@ export function buildProgram(): Command {
       .option("--external-thing <id...>", "batteries whose Thing runs in its own process (gridthings device bess --id <id> --inverter <modbus host:port>): their physics and inverter registers stay here"),
   ).action(async (o: { externalThing?: string[] }, cmd: Command) => {
     const settings = settingsOf(cmd);
+    const { loadTokens, startSite, tokenFor } = await stack();
     const tokens = await loadTokens(settings);
     const token = tokenFor(tokens.entries, "device") ?? tokenFor(tokens.entries, "admin");
     const runtime = await startSite(settings, tokens.table, { externalThings: o.externalThing, directory: settings.directory && token ? { url: settings.directory, token } : undefined, gridMeter: gridMeterFactory });
@@ -200,6 +202,10 @@ export function buildProgram(): Command {
   withVppFlags(withSettings(program.command("vpp").description("run the VPP consumer servient alone against a directory (--directory URL): ensemble discovery, meter stream and billing, frequency regulation, storage dispatch, grid balancing, seed 004 workflow; its page on --port"))).action(async (_o, cmd: Command) => {
     const settings = settingsOf(cmd);
     if (!settings.directory) throw new CommanderError(2, "gridthings.directory", "gridthings vpp needs --directory URL (or GRIDTHINGS_DIRECTORY)");
+    const { loadTokens } = await stack();
+    const { FrontDoor } = await import("../frontdoor/server.ts");
+    const { createVppPart } = await import("../vpp/part.ts");
+    const { startVpp } = await import("../vpp/run.ts");
     const tokens = await loadTokens(settings);
     let vpp: VppServient | undefined;
     const door = new FrontDoor({ host: settings.host, port: settings.port, parts: [createVppPart({ tokens: tokens.table, servient: () => vpp })] });
@@ -221,6 +227,7 @@ export function buildProgram(): Command {
 
   withSettings(program.command("directory").description("run the front door only: the Thing Description Directory and the microgrid API")).action(async (_o, cmd: Command) => {
     const settings = settingsOf(cmd);
+    const { loadTokens, startFrontDoor, startOrchestrator, tokenFor } = await stack();
     const tokens = await loadTokens(settings);
     const door = await startFrontDoor(settings, tokens.table);
     let orchestrator: OrchestratorHost;
@@ -248,11 +255,14 @@ export function buildProgram(): Command {
   ).action(async (kind: string, o: { id?: string[]; inverter?: string }, cmd: Command) => {
     if (!DEVICE_KINDS.includes(kind as DeviceKind)) throw new CommanderError(2, "gridthings.kind", `unknown device kind "${kind}": one of ${DEVICE_KINDS.join(", ")}`);
     const settings = settingsOf(cmd);
+    const { loadTokens, startSite, tokenFor } = await stack();
     const tokens = await loadTokens(settings);
     const token = tokenFor(tokens.entries, "device") ?? tokenFor(tokens.entries, "admin");
     if (o.inverter !== undefined) {
       const m = /^([A-Za-z0-9.:-]+):(\d{1,5})$/.exec(o.inverter);
       if (kind !== "bess" || o.id?.length !== 1 || !m || Number(m[2]) > 65535) throw new CommanderError(2, "gridthings.inverter", "--inverter host:port goes with device kind bess and exactly one --id");
+      const { BatteryGatewayRuntime } = await import("../site/battery-gateway-runtime.ts");
+      const { loadSite } = await import("../site/load-site.ts");
       const gateway = new BatteryGatewayRuntime({
         site: await loadSite(resolve(settings.site)),
         batteryId: o.id[0] as string,
@@ -295,7 +305,8 @@ export function buildProgram(): Command {
     .description("run a depot simulator scenario of the microgrid orchestrator (seed 002 FR-017) and print its JSON report, identical across runs")
     .argument("[scenario]", "scenario name (see --list)")
     .option("--list", "list the scenarios")
-    .action((scenario: string | undefined, o: { list?: boolean }) => {
+    .action(async (scenario: string | undefined, o: { list?: boolean }) => {
+      const { listDepotScenarios, runDepotScenario } = await import("../microgrid/simulator/run.ts");
       const scenarios = listDepotScenarios();
       if (o.list) {
         for (const s of scenarios) print(`${s.name.padEnd(28)} ${s.edge_case}`);
@@ -340,6 +351,12 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+// Output piped into `head` (or a closed terminal): stop quietly, as Unix tools do on SIGPIPE.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
 
 const code = await main(process.argv.slice(2));
 if (code !== 0) process.exit(code);

@@ -29,8 +29,8 @@ import { chargePointThingSpec, chargePointPublisher } from "../../things/charge-
 
 const log = logger("site");
 
-export type DeviceKind = "smart-meter" | "grid-meter" | "bess" | "pv" | "wind" | "weather" | "sim-control" | "charge-point";
-export const DEVICE_KINDS: readonly DeviceKind[] = ["smart-meter", "grid-meter", "bess", "pv", "wind", "weather", "sim-control", "charge-point"];
+import type { DeviceKind } from "./device-kinds.ts";
+export { DEVICE_KINDS, type DeviceKind } from "./device-kinds.ts";
 
 /** The grid meter (stand-in + adapter, or virtual): its Things and its own polling. */
 export interface GridMeterPart {

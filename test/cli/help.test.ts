@@ -1,7 +1,8 @@
+import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { SETTINGS } from "../../src/config/options.ts";
 import { DEVICE_KINDS } from "../../src/site/runtime.ts";
-import { runCli } from "../support/cli.ts";
+import { cleanEnv, PROJECT_ROOT, runCli } from "../support/cli.ts";
 
 describe("gridthings --help", () => {
   it("lists the commands and every environment variable with its flag", async () => {
@@ -29,5 +30,15 @@ describe("gridthings --help", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("--id <id...>");
     for (const kind of DEVICE_KINDS) expect(run.stdout).toContain(kind);
+  });
+
+  it("output piped into a reader that is gone (| head -0): a quiet exit 0, no EPIPE stack", async () => {
+    const child = spawn(process.execPath, ["src/cli/bin.mjs", "depot-sim", "--list"], { cwd: PROJECT_ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.stdout.destroy(); // the reader is gone before the first line
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(stderr).not.toContain("EPIPE");
+    expect(code).toBe(0);
   });
 });
