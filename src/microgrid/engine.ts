@@ -509,9 +509,27 @@ export class MicrogridEngine {
 
   // ---------------------------------------------------------------- allocation write-back
 
-  /** Fail-safe limits for every controllable leaf, from the caps in force now (D-012). */
+  /**
+   * Fail-safe limits for every controllable leaf, from the caps in force now (D-012), less the
+   * uncontrolled load under them, reckoned as a cycle would: a fresh reading; else the node's own
+   * consumption cap; else its last reading; else nothing. Generation is never counted on.
+   */
   safeAllocations(microgrid_id: string): SafeAllocation[] {
-    return safeAllocations(this.nodes(microgrid_id), this.constraintIndex(microgrid_id), this.opts.now().getTime());
+    const atMs = this.opts.now().getTime();
+    const constraints = this.constraintIndex(microgrid_id);
+    const readings = this.telemetry.get(microgrid_id);
+    const freshMs = this.freshnessThreshold(microgrid_id) * 1000;
+    const reserveOf = (n: MicrogridNode): number => {
+      const r = readings?.get(n.node_id);
+      const known = r !== undefined && Number.isFinite(r.measured_demand_watts);
+      const age = known ? atMs - Date.parse(r.observed_at) : Number.NaN;
+      if (known && age >= 0 && age <= freshMs) return Math.max(0, r.measured_demand_watts);
+      const set = n.node_type === "POWER_SOURCE" ? undefined : constraints.forNode(n.node_id);
+      const own = set ? constraints.effectiveFor(set, "CONSUMPTION_CAP", atMs) : undefined;
+      if (own) return Math.max(0, own.limit_watts);
+      return known ? Math.max(0, r.measured_demand_watts) : 0;
+    };
+    return safeAllocations(this.nodes(microgrid_id), constraints, atMs, reserveOf);
   }
 
   /** Audits limit writes to devices (stream `allocation_writes`): REQUESTED before sending, OK/FAILED after. */

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { ConstraintIndex } from "../../src/microgrid/constraints.ts";
 import { safeAllocations } from "../../src/microgrid/safe-allocation.ts";
 import type { MicrogridNode, NodeLimit } from "../../src/microgrid/types.ts";
-import { limit, node, NOW, tree } from "./fixtures.ts";
+import { limit, MG, node, NOW, tree } from "./fixtures.ts";
+import { engineWithTree } from "./engine-fixture.ts";
 
 const T = Date.parse(NOW);
 const index = (limits: NodeLimit[]) => new ConstraintIndex({ limits, envelopes: [], health: [], circuitsByNode: new Map() });
@@ -42,5 +43,41 @@ describe("safeAllocations", () => {
     const s = new Map(safeAllocations(nodes, index(limits), T).map((x) => [x.node_id, x.limit_watts as number] as const));
     expect((s.get("cp1") as number) + (s.get("cp2") as number)).toBeLessThanOrEqual(9000);
     expect(s.get("cp3")).toBeLessThanOrEqual(5000);
+  });
+
+  it("takes the uncontrolled leaves' draw off each cap before sharing it; generation and inactive leaves count nothing", () => {
+    const reserve: Record<string, number> = { load1: 6000, pv1: -20000 };
+    const at = (nodes: MicrogridNode[], limits: NodeLimit[]) => Object.fromEntries(safeAllocations(nodes, index(limits), T, (n) => reserve[n.node_id] ?? 0).map((s) => [s.node_id, [s.limit_watts, s.reserved_watts]]));
+    // gc1 20 kW less load1's 6 kW, shared by cp1 and cp2; PV output is not counted on
+    expect(at(tree(), [limit("gc1", 20000)])).toEqual({ cp1: [7000, 6000], cp2: [7000, 6000], cp3: [null, 0] });
+    // the circuit's cap holds no uncontrolled leaf: its share is not reduced, and the tighter one wins
+    expect(at(tree(), [limit("gc1", 40000), limit("cir1", 10000)])).toEqual({ cp1: [5000, 0], cp2: [5000, 0], cp3: [null, 0] });
+    // more uncontrolled draw than the cap: nothing for the chargers
+    reserve.load1 = 25000;
+    expect(at(tree(), [limit("gc1", 20000)])).toEqual({ cp1: [0, 25000], cp2: [0, 25000], cp3: [null, 0] });
+    // an uncontrolled leaf out of service draws nothing
+    const offline = tree().map((n) => (n.node_id === "load1" ? { ...n, status: "MAINTENANCE" as const } : n));
+    expect(at(offline, [limit("gc1", 20000)])).toEqual({ cp1: [10000, 0], cp2: [10000, 0], cp3: [null, 0] });
+    // a nonsense estimate (NaN) counts as nothing rather than poisoning the share
+    reserve.load1 = Number.NaN;
+    expect(at(tree(), [limit("gc1", 20000)])).toEqual({ cp1: [10000, 0], cp2: [10000, 0], cp3: [null, 0] });
+  });
+
+  it("the engine reckons the uncontrolled draw as a cycle would: fresh reading, else the node's own cap, else its last reading", () => {
+    const { engine, clock } = engineWithTree();
+    const cp1 = () => engine.safeAllocations(MG).find((s) => s.node_id === "cp1");
+    // feeder asset-gc1's 50 kW default capacity binds, shared by two chargers
+    expect(cp1()).toMatchObject({ limit_watts: 25000, reserved_watts: 0, constraint_ref: "circuit_default:asset-gc1" });
+    engine.ingestTelemetry(MG, [
+      { node_id: "load1", measured_demand_watts: 12000, observed_at: clock.now().toISOString() },
+      { node_id: "pv1", measured_demand_watts: -8000, observed_at: clock.now().toISOString() },
+    ]);
+    expect(cp1()).toMatchObject({ limit_watts: 19000, reserved_watts: 12000 });
+    clock.advance(600); // the reading is stale: with no cap of its own, load1's last reading still counts
+    expect(cp1()).toMatchObject({ limit_watts: 19000, reserved_watts: 12000 });
+    engine.upsertNodeLimit(MG, { node_id: "load1", constraint_type: "CONSUMPTION_CAP", limit_watts: 16000, source_type: "MANUAL" });
+    expect(cp1()).toMatchObject({ limit_watts: 17000, reserved_watts: 16000 }); // stale: its own cap is the bound
+    engine.ingestTelemetry(MG, [{ node_id: "load1", measured_demand_watts: 2000, observed_at: clock.now().toISOString() }]);
+    expect(cp1()).toMatchObject({ limit_watts: 24000, reserved_watts: 2000 }); // fresh again
   });
 });
