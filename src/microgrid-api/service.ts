@@ -72,8 +72,8 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
     );
     const service = new MicrogridService(engine, options.storage, now);
     for (const d of options.definitions ?? []) {
-      if (engine.listMicrogrids().some((m) => m.microgrid_id === d.microgrid_id)) continue;
-      await service.applyDefinition(d);
+      if (engine.listMicrogrids().some((m) => m.microgrid_id === d.microgrid_id)) await service.addNewControlPoints(d);
+      else await service.applyDefinition(d);
     }
     log.info({ microgrids: engine.listMicrogrids().length, status_events: status_events.length, cycles: cycles.length, telemetry: telemetry.length }, "microgrid service open");
     return service;
@@ -86,6 +86,21 @@ export class MicrogridService implements MicrogridOperatingEnvelopeWritePort {
       for (const l of d.node_limits) this.engine.upsertNodeLimit(d.microgrid_id, l);
       for (const { control_point_id, ...cp } of d.control_points) this.engine.upsertControlPoint(d.microgrid_id, control_point_id, cp);
     });
+  }
+
+  /**
+   * A microgrid the store knows already keeps its authored state; only the control points its
+   * definition has gained since (say, CSIP-AUS after an upgrade) are added. Control points are never
+   * deleted (only disabled), so a missing one was never there.
+   */
+  private async addNewControlPoints(d: MicrogridDefinition): Promise<void> {
+    const known = new Set(this.engine.controlPoints(d.microgrid_id).map((c) => c.control_point_id));
+    const added = d.control_points.filter((c) => !known.has(c.control_point_id));
+    if (added.length === 0) return;
+    await this.exec(() => {
+      for (const { control_point_id, ...cp } of added) this.engine.upsertControlPoint(d.microgrid_id, control_point_id, cp);
+    });
+    log.info({ microgrid_id: d.microgrid_id, control_points: added.map((c) => c.control_point_id) }, "control points added from the microgrid's definition");
   }
 
   // ------------------------------------------------------------- events

@@ -89,6 +89,33 @@ describe("periodic rebalance", () => {
   });
 });
 
+describe("MicrogridService definitions on a known microgrid", () => {
+  it("adds only the control points the definition gained; the authored state, including disabled control points, stays", async () => {
+    const storage = new InMemoryStorage();
+    const older = definitions.map((d) => ({ ...d, control_points: d.control_points.filter((c) => c.control_point_id !== "cp-der-f-n1b") }));
+    const first = await MicrogridService.open({ storage, definitions: older });
+    expect(first.controlPoints(MG).map((c) => c.control_point_id)).not.toContain("cp-der-f-n1b");
+    const lb = first.controlPoints(MG).find((c) => c.control_point_id === "cp-load-balancing")!;
+    const { control_point_id: _id, latest_status: _s, microgrid_id: _m, ...input } = lb as typeof lb & { microgrid_id: string };
+    await first.upsertControlPoint(MG, "cp-load-balancing", { ...input, state: "disabled" } as Parameters<typeof first.upsertControlPoint>[2]);
+    await first.upsertNodeLimit(MG, { node_id: "cp-b1", constraint_type: "CONSUMPTION_CAP", limit_watts: 12345, source_type: "MANUAL" });
+    const version = first.microgrid(MG).version;
+    const again = await MicrogridService.open({ storage, definitions });
+    try {
+      const byId = new Map(again.controlPoints(MG).map((c) => [c.control_point_id, c]));
+      expect(byId.get("cp-der-f-n1b")).toMatchObject({ external_config_type: "CSIP_AUS_CONFIGURATION", state: "enabled" });
+      expect(byId.get("cp-load-balancing")?.state).toBe("disabled");
+      expect(again.nodeLimits(MG, "cp-b1").map((l) => l.limit_watts)).toContain(12345);
+      expect(again.microgrid(MG).version).toBe(version);
+      const third = await MicrogridService.open({ storage, definitions });
+      expect(third.controlPoints(MG)).toHaveLength(byId.size); // nothing added twice
+      await third.close();
+    } finally {
+      await again.close();
+    }
+  });
+});
+
 describe("FileStorage", () => {
   it("keeps state and streams across reopen; the stream table refuses UPDATE and DELETE", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mg-store-"));
