@@ -50,7 +50,8 @@ export type DispatchReason =
   | "NO_CHANGE"
   | "ENSEMBLE_CHANGED"
   | "RELEASED"
-  | "NO_ACTIVE_BATTERY";
+  | "NO_ACTIVE_BATTERY"
+  | "AWAITING_NEWER_SAMPLE";
 
 export interface Setpoint {
   id: string;
@@ -100,18 +101,28 @@ export function decideDispatch(
 
   if (!assessment.usable) return hold("SAMPLE_UNUSABLE");
   const ensembleChanged = state.mode === "regulating" && !sameIds(activeIds, Object.keys(state.setpointsW).sort());
+  // What the batteries that left were told to deliver: no longer in `deliveredW`, and not yet in the
+  // frequency either (an inverter holds its setpoint a while), so the estimate alone would lose it.
+  const departedW = ensembleChanged ? Object.entries(state.setpointsW).filter(([id]) => !activeIds.includes(id)).reduce((s, [, w]) => s + w, 0) : 0;
+
+  // The grid meter may be read more often than it samples: a decision already made on this sample
+  // has no ramp time left, so a change of ensemble waits for the next sample instead of being
+  // taken with no setpoint moved (which would drop the share of the battery that left).
+  if (ensembleChanged && state.lastCommandMs !== undefined && nowMs <= state.lastCommandMs) return hold("AWAITING_NEWER_SAMPLE");
 
   let requiredW = state.fleetCommandW;
   let reason: DispatchReason;
   if (assessment.outsideBand) {
     if (state.lastCommandMs !== undefined && nowMs - state.lastCommandMs < config.minCommandIntervalMs && !ensembleChanged) return hold("RATE_LIMITED", estimateW);
     if (assessment.settled) {
-      requiredW = estimateW;
+      requiredW = estimateW + departedW;
       reason = "RESIZED";
     } else if (state.mode === "idle") {
       // First response of an excursion: part of the estimate at once, the rest once settled.
       requiredW = deliveredW + config.transientGain * (estimateW - deliveredW);
       reason = "TRANSIENT_RESPONSE";
+    } else if (ensembleChanged) {
+      reason = "ENSEMBLE_CHANGED"; // the held command, re-allocated now; a re-size waits for a settled frequency
     } else {
       return hold("UNSETTLED", estimateW);
     }

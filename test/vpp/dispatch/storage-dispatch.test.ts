@@ -70,6 +70,38 @@ describe("decideDispatch (seed 004 steps 3–6)", () => {
     expect(decision.setpoints).toEqual([{ id: "a", targetW: 100_000, previousW: 80_000 }]);
   });
 
+  it("a battery that leaves while the frequency is still outside the band: its setpoint is added to the settled re-size", () => {
+    const state = regulating(100_000, { a: 80_000, c: 20_000 });
+    const bs = [battery("a", 200_000, { activePowerW: 80_000, targetPowerW: 80_000 })];
+    const { decision } = decide(state, 59.979, bs, 10_500);
+    expect(decision.reason).toBe("RESIZED");
+    // a delivers 80 kW; 0.021 Hz short is 44.1 kW more; c's 20 kW is about to go: 144.1 kW, all on a
+    expect(decision.requiredW).toBeCloseTo(80_000 + 44_100 + 20_000, 0);
+    expect(decision.setpoints).toEqual([{ id: "a", targetW: expect.closeTo(144_100, 0), previousW: 80_000 }]);
+  });
+
+  it("a battery that leaves while the frequency is still moving: the held command is re-allocated at once, not held", () => {
+    const state = regulating(100_000, { a: 80_000, c: 20_000 });
+    const bs = [battery("a", 200_000, { activePowerW: 80_000, targetPowerW: 80_000 })];
+    const { decision, state: next } = decide(state, 59.97, bs, 10_500, -0.05);
+    expect(decision.reason).toBe("ENSEMBLE_CHANGED");
+    expect(decision.setpoints).toEqual([{ id: "a", targetW: 100_000, previousW: 80_000 }]);
+    expect(next).toMatchObject({ fleetCommandW: 100_000, setpointsW: { a: 100_000 } });
+    // and with nobody gone, a moving frequency is still waited out
+    expect(decide(next, 59.97, bs, 13_000, -0.05).decision.reason).toBe("UNSETTLED");
+  });
+
+  it("a battery that leaves before the grid meter has sampled again waits for the next sample, then its share moves", () => {
+    const state = regulating(100_000, { a: 80_000, c: 20_000 }, 10_000); // commanded on the sample of t = 10 s
+    const bs = [battery("a", 200_000, { activePowerW: 80_000, targetPowerW: 80_000 })];
+    const same = decide(state, 59.99, bs, 10_000);
+    expect(same.decision.reason).toBe("AWAITING_NEWER_SAMPLE");
+    expect(same.state).toBe(state);
+    const next = decide(same.state, 59.99, bs, 11_000);
+    expect(next.decision.reason).toBe("ENSEMBLE_CHANGED");
+    expect(next.decision.setpoints).toEqual([{ id: "a", targetW: 100_000, previousW: 80_000 }]);
+  });
+
   it("excludes faulted and bad-quality batteries from the available capacity", () => {
     const bs = [battery("a", 200_000, { state: "fault" }), battery("b", 40_000, { quality: "STALE" }), battery("c", 10_000)];
     const { decision } = decide(INITIAL_DISPATCH_STATE, 59.95, bs);
