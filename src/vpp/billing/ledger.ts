@@ -272,8 +272,7 @@ export class BillingLedger {
     run.done = (async () => {
       try {
         await fsyncAsync(walFd);
-        if (!current()) return;
-        this.copyWal(run);
+        if (!current() || !this.copyWal(run)) return;
         await fsyncAsync(dbFd);
         if (!current()) return;
         this.resetWal(run);
@@ -285,11 +284,21 @@ export class BillingLedger {
     this.checkpointRun = run;
   }
 
-  /** Copies the WAL's frames into the database; no sync (SQLite's own would be on the loop). */
-  private copyWal(run: Checkpoint): void {
+  /**
+   * Copies the WAL's frames into the database; no sync (SQLite's own would be on the loop). When
+   * not every frame could be copied the checkpoint is given up: the WAL keeps them all and is not
+   * reused, so that is safe, and the next write past the size limit tries again.
+   */
+  private copyWal(run: Checkpoint): boolean {
     const [result] = this.db.pragma("wal_checkpoint(PASSIVE)") as Array<{ busy: number; log: number; checkpointed: number }>;
-    if (result && result.busy === 0 && result.checkpointed === result.log) run.step = "copied";
-    else throw new Error(`checkpoint copied ${result?.checkpointed} of ${result?.log} frames`);
+    if (result && result.busy === 0 && result.checkpointed === result.log) {
+      run.step = "copied";
+      return true;
+    }
+    log.warn({ frames: result?.log, copied: result?.checkpointed }, "billing ledger checkpoint given up: not every frame could be copied");
+    run.step = "done";
+    this.checkpointRun = undefined;
+    return false;
   }
 
   /** The database holds every frame on disk: the WAL can go. */
@@ -305,7 +314,7 @@ export class BillingLedger {
     this.checkpointStats.finishedInline++;
     if (run.step === "wal-flush") {
       fsyncSync(this.walFd as number);
-      this.copyWal(run);
+      if (!this.copyWal(run)) return;
     }
     fsyncSync(this.dbFd as number);
     this.resetWal(run);
