@@ -96,4 +96,27 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("console Directory view (e2e)", () => {
       await page.close();
     }
   }, 150_000);
+
+  it("a sign-in made while the page's own anonymous sign-in is still answering stays signed in", async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    try {
+      let anonymousAnswered = false;
+      await page.route("**/console/whoami", async (route) => {
+        if (route.request().headers().authorization) return route.continue();
+        await new Promise((r) => setTimeout(r, 1500)); // the load-time call answers last
+        await route.continue();
+        anonymousAnswered = true;
+      });
+      await page.goto(`${stack.url}/#/overview`);
+      await page.locator("#token").fill(stack.token("reader"));
+      await page.locator("#signin-button").click();
+      await page.locator("#signout").waitFor({ state: "visible" });
+      await expect.poll(() => anonymousAnswered, { timeout: 10_000 }).toBe(true);
+      await page.waitForTimeout(300); // the late anonymous answer has been handled by the page
+      expect(await page.locator("#signout").isVisible()).toBe(true);
+      expect(await page.locator("#whoami").textContent()).toMatch(/\(reader\)/);
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -68,11 +68,17 @@ export function screenshotPath(name: string): string {
   return join(process.env.GRIDTHINGS_SCREENSHOT_DIR ?? tmpdir(), name);
 }
 
-/** Signs in through the page's own form, as a user does. */
+/** Signs in through the page's own form, as a user does, once the page's own sign-in at load has answered. */
 export async function signIn(page: Page, token: string): Promise<void> {
+  await page.waitForFunction(() => document.getElementById("whoami")?.textContent !== "anonymous");
   await page.locator("#token").fill(token);
   await page.locator("#signin-button").click();
-  await page.locator("#signout").waitFor({ state: "visible" });
+  try {
+    await page.locator("#signout").waitFor({ state: "visible" });
+  } catch (e) {
+    const seen = await page.evaluate(() => ({ banner: document.getElementById("banner")?.textContent, whoami: document.getElementById("whoami")?.textContent, url: location.href }));
+    throw new Error(`sign-in did not complete (${JSON.stringify(seen)}): ${(e as Error).message}`);
+  }
 }
 
 /**

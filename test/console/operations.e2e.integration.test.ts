@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { CHROMIUM_AVAILABLE, screenshotPath, signIn, useConsoleStack, type ConsoleStack } from "./harness.ts";
+import { until } from "../support/until.ts";
 
 describe.skipIf(!CHROMIUM_AVAILABLE)("console Operations view (e2e)", () => {
   let stack: ConsoleStack;
@@ -55,21 +56,25 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("console Operations view (e2e)", () => {
     const step = await fetch(`${stack.thingsUrl}/sim-control/actions/injectLoadStep`, { method: "POST", headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" }, body: JSON.stringify({ powerW: 100_000 }) });
     expect(step.status).toBeLessThan(300);
     // The dispatch reaches the object memory, and a billing interval closes.
-    await expect.poll(async () => ((await get("/console/operations/dispatch-audit", "operator")).body.rows ?? []).filter((r: { affordance: string }) => r.affordance === "target_output_kw").length, { timeout: 60_000, interval: 1000 }).toBeGreaterThan(0);
+    await until("a battery setpoint in the dispatch audit", async () => {
+      const rows = ((await get("/console/operations/dispatch-audit", "operator")).body.rows ?? []) as Array<{ affordance: string }>;
+      if (rows.some((r) => r.affordance === "target_output_kw")) return true;
+      const s = (await get("/vpp/status", "operator")).body as Record<string, unknown>;
+      throw new Error(`no setpoint yet: ${rows.length} audit rows; VPP ${JSON.stringify({ simTime: s.simTime, frequencyHz: s.frequencyHz, mode: s.mode, fleetCommandW: s.fleetCommandW, steps: s.steps, timeouts: s.timeouts, ensemble: s.ensemble, lastDecision: s.lastDecision })}`);
+    }, 90_000, 1000);
     // The first interval closes some simulated minutes after the start, and the simulated day may
     // roll over while we wait: ask again each time which meter is billed and which day it is.
     let meter = "";
     let day = "";
-    await expect
-      .poll(
-        async () => {
-          meter = ((await get("/vpp/billing/meters", "operator")).body as string[])[0] ?? "";
-          day = (await get("/console/operations/summary", "operator")).body.day as string;
-          return meter ? ((await get(`/vpp/billing/${meter}/${day}.json`, "operator")).body.intervals ?? []).length : 0;
-        },
-        { timeout: 120_000, interval: 2000 },
-      )
-      .toBeGreaterThan(0);
+    await until("a billed interval", async () => {
+      meter = ((await get("/vpp/billing/meters", "operator")).body as string[])[0] ?? "";
+      day = (await get("/console/operations/summary", "operator")).body.day as string;
+      const intervals = meter ? (((await get(`/vpp/billing/${meter}/${day}.json`, "operator")).body.intervals ?? []) as unknown[]) : [];
+      if (intervals.length > 0) return true;
+      const s = (await get("/vpp/status", "operator")).body as { simTime?: string; metering?: Record<string, unknown> | null };
+      const m = s.metering ?? {};
+      throw new Error(`no interval for ${meter || "any meter"} on ${day}; VPP ${JSON.stringify({ simTime: s.simTime, received: m.received, accepted: m.accepted, rejected: m.rejected, intervalsBilled: m.intervalsBilled, connected: m.connected, meters: m.meters })}`);
+    }, 120_000, 2000);
 
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     try {

@@ -33,18 +33,31 @@ export const ctx = {
   },
 };
 
+let signingIn = 0;
+
 async function signIn(token) {
+  // Only the latest sign-in counts: the page's own anonymous one at load may answer after a
+  // user's, and must not undo it.
+  const turn = ++signingIn;
   state.token = token;
+  let principal;
+  let failure;
   try {
-    state.principal = await api.json("/console/whoami");
-    if (token) sessionStorage.setItem("gt-console-token", token);
-    else sessionStorage.removeItem("gt-console-token");
-    ctx.banner("");
+    principal = await api.json("/console/whoami");
   } catch (e) {
+    failure = e;
+  }
+  if (turn !== signingIn) return;
+  if (failure) {
     state.token = "";
     sessionStorage.removeItem("gt-console-token");
     state.principal = { subject: "anonymous", roles: [], may: [] };
-    ctx.banner(`Sign-in failed: ${e.message}`);
+    ctx.banner(`Sign-in failed: ${failure.message}`);
+  } else {
+    state.principal = principal;
+    if (token) sessionStorage.setItem("gt-console-token", token);
+    else sessionStorage.removeItem("gt-console-token");
+    ctx.banner("");
   }
   const p = state.principal;
   $("whoami").textContent = p.roles.length ? `${p.subject} (${p.roles.join(", ")})` : "anonymous: aggregates only";
@@ -86,5 +99,7 @@ $("signin").addEventListener("submit", (e) => {
 });
 $("signout").addEventListener("click", () => void signIn("").then(route));
 window.addEventListener("hashchange", () => void route());
+// Enabled only now: a click before the handler above would submit the form natively and reload the page.
+$("signin-button").disabled = false;
 await signIn(state.token);
 await route();
