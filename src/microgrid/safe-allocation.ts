@@ -31,7 +31,8 @@ export type ReserveOf = (node: MicrogridNode) => number;
 export function safeAllocations(nodes: readonly MicrogridNode[], constraints: ConstraintIndex, atMs: number, reserveOf: ReserveOf = () => 0): SafeAllocation[] {
   const { preorder, children } = indexTree(nodes);
   const isLeaf = (n: MicrogridNode) => !children.has(n.node_id);
-  // controllable leaves, and the reserved draw of the uncontrolled active ones, under each node, bottom-up
+  // a node is active when it and every ancestor are ACTIVE; then, bottom-up, the controllable leaves
+  // and the reserved draw of the active uncontrolled ones under each node
   const count = new Map<string, number>();
   const reserved = new Map<string, number>();
   const active = new Set<string>();
@@ -46,11 +47,9 @@ export function safeAllocations(nodes: readonly MicrogridNode[], constraints: Co
   }
   // the tightest share on the path, top-down
   const share = new Map<string, { watts: number; ref: string; reserved: number } | null>();
-  const inactive = new Set<string>();
   const out: SafeAllocation[] = [];
   for (const n of preorder) {
     const parentShare = n.parent_node_id === null ? null : (share.get(n.parent_node_id) ?? null);
-    if (n.status !== "ACTIVE" || (n.parent_node_id !== null && inactive.has(n.parent_node_id))) inactive.add(n.node_id);
     let best = parentShare;
     const set = constraints.forNode(n.node_id);
     const leaves = count.get(n.node_id) ?? 0;
@@ -66,7 +65,7 @@ export function safeAllocations(nodes: readonly MicrogridNode[], constraints: Co
     }
     share.set(n.node_id, best);
     if (!isLeaf(n) || !CONTROLLABLE_NODE_TYPES.has(n.node_type)) continue;
-    if (inactive.has(n.node_id)) out.push({ node_id: n.node_id, limit_watts: 0, constraint_ref: null, reserved_watts: 0 });
+    if (!active.has(n.node_id)) out.push({ node_id: n.node_id, limit_watts: 0, constraint_ref: null, reserved_watts: 0 });
     else out.push({ node_id: n.node_id, limit_watts: best === null ? null : Math.floor(best.watts), constraint_ref: best?.ref ?? null, reserved_watts: best?.reserved ?? 0 });
   }
   return out;
