@@ -61,7 +61,8 @@ export function operationsRoutes(app: FastifyInstance, sources: ConsoleSources):
     const since = q.since ? { since: q.since } : {};
     // The newest `limit` commands; their results (and refusals) come after the oldest of them.
     const commands = memory.query({ kind: "command", ...since, newest: true, limit: q.limit });
-    const oldest = commands.length === q.limit ? { afterSeq: (commands[0] as { seq: number }).seq } : {};
+    const first = commands[0];
+    const oldest = commands.length === q.limit && first ? { afterSeq: first.seq } : {};
     const results = memory.query({ kind: "command-result", ...since, ...oldest, newest: true, limit: 100_000 });
     return { rows: dispatchAudit(commands, results, q.limit), commands: commands.length };
   });
