@@ -436,9 +436,13 @@ export class VppServient {
     const plan = planBalancing({ assessment, decision, renewables, limits: this.limits, heldSetpointsW: state.setpointsW });
     if (signal.aborted) return;
     this.dispatchState = state;
+    const acting = plan.setpoints.length > 0 || plan.curtailments.length > 0;
+    const at = new Date(sample.timeMs).toISOString();
+    // Set with the state it made, before anything is awaited: the status never shows one without the other.
+    if (acting) this.lastDecision = { ...decision, setpoints: plan.setpoints.map((s) => ({ id: s.id, targetW: s.targetW })), at };
     await this.workflowOnSample(sample, batteries);
     void this.history?.record({ sample, assessment, batteries, renewables, dispatch: state, aggregate, metering: this.metering, forecast: this.forecast });
-    if (plan.setpoints.length === 0 && plan.curtailments.length === 0) return;
+    if (!acting) return;
     const reason = `${decision.reason} at ${sample.frequencyHz.toFixed(3)} Hz`;
     await mapLimit(plan.setpoints, IN_FLIGHT, async (s) => {
       const link = this.batteries.get(s.id);
@@ -454,8 +458,6 @@ export class VppServient {
         await this.command(link, "curtailmentLimit", c.limitW, reason, () => consumer.write(link.write, "curtailmentLimit", c.limitW));
       }),
     );
-    const at = new Date(sample.timeMs).toISOString();
-    this.lastDecision = { ...decision, setpoints: plan.setpoints.map((s) => ({ id: s.id, targetW: s.targetW })), at };
     if (this.dayStats) this.dayStats = { ...this.dayStats, commands: this.dayStats.commands + plan.setpoints.length };
     if (plan.setpoints.length > 0) {
       this.line(`dispatch  ${at.slice(11, 19)}Z f=${sample.frequencyHz.toFixed(3)} Hz → fleet ${(state.fleetCommandW / 1000).toFixed(1)} kW [${plan.setpoints.map((s) => `${this.batteries.get(s.id)?.title ?? s.id} ${(s.targetW / 1000).toFixed(1)}`).join(", ")}] (${decision.reason})`);

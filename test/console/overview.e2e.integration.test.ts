@@ -63,7 +63,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("console Overview view (e2e)", () => {
       await expect.poll(() => page.locator("#vpp-mode").textContent(), { timeout: 30_000 }).toBe("regulating");
       await expect.poll(async () => Number(await page.locator("#fleet-command").getAttribute("data-fleet-w")), { timeout: 30_000 }).toBeGreaterThan(0);
       await expect.poll(async () => (await page.locator("#battery-table [data-setpoint-w]").evaluateAll((cells) => cells.map((c) => Number(c.getAttribute("data-setpoint-w"))))).some((w) => w > 0), { timeout: 30_000 }).toBe(true);
-      expect(await page.locator("#last-dispatch").textContent()).toContain("discharging");
+      await expect.poll(() => page.locator("#last-dispatch").textContent(), { timeout: 30_000 }).toContain("discharging");
       // The chart drew the dip too.
       expect(Number(await chart.getAttribute("data-min-hz"))).toBeLessThan(59.98);
 

@@ -34,13 +34,16 @@ export function parseIsoInstant(s: string): number {
   let ms = 0;
   if (s.charCodeAt(at) === 46) {
     const start = ++at;
+    let fraction = false; // a non-zero digit anywhere, even past the milliseconds
     while (at < n && at - start < 10) {
       const c = s.charCodeAt(at) - 48;
       if (c < 0 || c > 9) break;
       if (at - start < 3) ms += c * (at - start === 0 ? 100 : at - start === 1 ? 10 : 1);
+      if (c !== 0) fraction = true;
       at++;
     }
     if (at === start || at - start > 9) return Number.NaN;
+    if (hour === 24 && fraction) return Number.NaN; // 24:00 is the end of the day, exactly
   }
   let offsetMin = 0;
   const zone = s.charCodeAt(at);
