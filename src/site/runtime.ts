@@ -26,11 +26,11 @@ import { weatherThingSpec, weatherPublisher } from "../../things/weather/thing.t
 import { meterThingSpec, MeterFleetPublisher } from "../../things/smart-meter/thing.ts";
 import { simControlThingSpec, simControlPublisher } from "../../things/sim-control/thing.ts";
 import { chargePointThingSpec, chargePointPublisher } from "../../things/charge-point/thing.ts";
+import type { DeviceKind } from "./device-kinds.ts";
+
+export { DEVICE_KINDS, type DeviceKind } from "./device-kinds.ts";
 
 const log = logger("site");
-
-import type { DeviceKind } from "./device-kinds.ts";
-export { DEVICE_KINDS, type DeviceKind } from "./device-kinds.ts";
 
 /** The grid meter (stand-in + adapter, or virtual): its Things and its own polling. */
 export interface GridMeterPart {
@@ -100,12 +100,14 @@ export class SiteRuntime {
   private readonly registrations: Registration[] = [];
   private readonly entries: ThingEntry[] = [];
   private realStart = 0;
-  private realNow: () => number = () => performance.now();
+  private readonly realNow: () => number;
   private lastPublishReal = -Infinity;
   private mqtt: string | undefined;
   published = 0;
 
-  constructor(private readonly options: SiteRuntimeOptions) {}
+  constructor(private readonly options: SiteRuntimeOptions) {
+    this.realNow = options.realNow ?? (() => performance.now());
+  }
 
   get simulator(): GridSimulator {
     if (!this.sim) throw new Error("site not started");
@@ -147,7 +149,6 @@ export class SiteRuntime {
   async start(): Promise<void> {
     const o = this.options;
     const now = () => new Date();
-    const realNow = o.realNow ?? (() => performance.now());
     for (const id of o.externalThings ?? []) {
       const b = o.site.batteries.find((x) => x.id === id);
       if (!b || !b.protocols.includes("modbus") || b.modbusUnitId === undefined) {
@@ -226,8 +227,7 @@ export class SiteRuntime {
     }
     if (o.directory) await this.register(o.directory);
 
-    this.realNow = realNow;
-    this.realStart = realNow();
+    this.realStart = this.realNow();
     this.timer = setInterval(() => this.step(), o.tickMs ?? 200);
     log.info({ site: o.site.id, things: this.entries.length, speed: o.speed }, "site running");
   }
