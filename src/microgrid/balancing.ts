@@ -1,4 +1,5 @@
 import type { ConstraintIndex, NodeConstraintSet, ResolvedConstraint } from "./constraints.ts";
+import { fallbackDemand } from "./fallback-demand.ts";
 import { digest } from "./hash.ts";
 import { orderReasonCodes } from "./reason-codes.ts";
 import type {
@@ -219,20 +220,9 @@ export function runBalancingCycle(input: CycleInput): CycleResult {
         if (value === null) {
           mode = "FALLBACK_DERIVED";
           const inputs: string[] = [];
-          let fallback: number | null = null;
-          if (node.node_type === "POWER_SOURCE") {
-            fallback = reading ? Math.max(0, reading.measured_demand_watts) : 0;
-            inputs.push(reading ? "last_measured_consumption_only" : "generation_assumed_zero");
-          } else {
-            const own = effective(i, "CONSUMPTION_CAP");
-            if (own) {
-              fallback = own.limit_watts;
-              inputs.push(`own_cap:${own.constraint_ref}`);
-            } else if (reading) {
-              fallback = Math.max(0, reading.measured_demand_watts);
-              inputs.push(`last_measured:${reading.observed_at}`);
-            }
-          }
+          const derived = fallbackDemand(node.node_type, reading, node.node_type === "POWER_SOURCE" ? null : effective(i, "CONSUMPTION_CAP"));
+          const fallback = derived.watts;
+          if (derived.input) inputs.push(derived.input);
           const age = reading ? t - Date.parse(reading.observed_at) : null;
           demandAudit.push({
             node_id: node.node_id,

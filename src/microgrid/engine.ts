@@ -1,6 +1,7 @@
 import { ALLOCATION_WRITE_COMPLETED, ALLOCATION_WRITE_REQUESTED, type AllocationWrite } from "./allocation-audit.ts";
 import { runBalancingCycle } from "./balancing.ts";
 import { safeAllocations, type SafeAllocation } from "./safe-allocation.ts";
+import { fallbackDemand } from "./fallback-demand.ts";
 import { foldStatus, rebuildStatusProjection, toProjection, validateControlPoint } from "./capability.ts";
 import { ConstraintIndex, forecastSourceState } from "./constraints.ts";
 import { envelopeRuleViolation, isIsoInstant, lifecycleStatusAt, nextBoundaryAfter, sameSubmission, toEnvelope, boundaries, utc } from "./envelopes.ts";
@@ -526,8 +527,7 @@ export class MicrogridEngine {
       if (known && age >= 0 && age <= freshMs) return Math.max(0, r.measured_demand_watts);
       const set = n.node_type === "POWER_SOURCE" ? undefined : constraints.forNode(n.node_id);
       const own = set ? constraints.effectiveFor(set, "CONSUMPTION_CAP", atMs) : undefined;
-      if (own) return Math.max(0, own.limit_watts);
-      return known ? Math.max(0, r.measured_demand_watts) : 0;
+      return Math.max(0, fallbackDemand(n.node_type, known ? r : undefined, own).watts ?? 0);
     };
     return safeAllocations(this.nodes(microgrid_id), constraints, atMs, reserveOf);
   }
